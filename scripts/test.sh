@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs everything the tests need on a fresh Debian machine, then runs every test.
+# Extra arguments go to pytest, e.g. `bash scripts/test.sh -k losses`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# The browser tests drive Debian's Chromium; Playwright's own browser download does not work offline.
+if ! command -v chromium >/dev/null 2>&1; then
+    echo "Installing Chromium (Debian package)..."
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium
+fi
+
+python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -e .
+python -m ruff check .
+python -m pytest "$@"
