@@ -130,8 +130,7 @@ class GradientDescentClassifier(ClassifierMixin, BaseEstimator):
         k = len(self.classes_)
         if k < 2:
             raise ValueError(
-                f"the training labels hold only one class ({self.classes_[0]}); "
-                "a classifier needs at least two classes"
+                f"the training labels hold only one class ({self.classes_[0]}); a classifier needs at least two classes"
             )
         n, d = X.shape
         out = 1 if k == 2 else k

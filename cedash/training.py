@@ -177,8 +177,10 @@ def train(
             loss = objective(theta, grad)
         if not loss <= limit:  # also true for NaN
             diverged_at = it
-            reason = "the loss became infinite or NaN" if not math.isfinite(loss) else (
-                f"the loss rose above {divergence_factor:g} times its starting value"
+            reason = (
+                "the loss became infinite or NaN"
+                if not math.isfinite(loss)
+                else (f"the loss rose above {divergence_factor:g} times its starting value")
             )
             np.copyto(theta, prev_theta)
             it -= 1

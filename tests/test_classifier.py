@@ -36,8 +36,10 @@ def test_loss_curve_is_the_loss_of_the_recorded_weights(blobs2):
 def test_weights_at_any_iteration_use_the_nearest_earlier_snapshot(blobs2):
     X, y = blobs2
     m = GradientDescentClassifier(max_iter=100, max_snapshots=11).fit(X, y)
-    coef, b = m.weights_at(37)
-    np.testing.assert_array_equal(coef, m.coef_history_[list(m.history_iterations_).index(30)])
+    coef, intercept = m.weights_at(37)
+    i30 = list(m.history_iterations_).index(30)
+    np.testing.assert_array_equal(coef, m.coef_history_[i30])
+    np.testing.assert_array_equal(intercept, m.intercept_history_[i30])
     assert m.predict_proba(X, iteration=0)[:, 1] == pytest.approx(0.5)
 
 
