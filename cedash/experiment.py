@@ -1,0 +1,156 @@
+"""One training run from data and settings: what the dashboard and the command line both call.
+
+``RunConfig`` is a plain record of every setting; ``run`` splits the data, fits
+the feature map and the classifier, times the fit and evaluates the recorded
+history on both parts. Nothing here knows about Streamlit.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from .classifier import GradientDescentClassifier
+from .dataset import DataError, Dataset
+from .features import FeatureMap
+from .history import HistoryCurves, evaluate_history
+from .limits import DEFAULT_LIMITS, Limits
+from .losses import binary_cross_entropy_with_logits, softmax_cross_entropy_with_logits
+from .split import split_dataset
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    learning_rate: float = 0.1
+    max_iter: int = 500
+    optimizer: str = "gd"
+    momentum: float = 0.9
+    batch_size: int | None = None
+    alpha: float = 0.0
+    fit_intercept: bool = True
+    standardize: bool = True
+    degree: int = 1
+    test_size: float = 0.25
+    seed: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class RunResult:
+    config: RunConfig
+    train: Dataset
+    test: Dataset | None
+    feature_map: FeatureMap
+    model: GradientDescentClassifier
+    fit_seconds: float
+    train_curves: HistoryCurves
+    test_curves: HistoryCurves | None
+
+    @property
+    def classes(self) -> np.ndarray:
+        return self.model.classes_
+
+    @property
+    def diverged_at(self) -> int | None:
+        return self.model.diverged_at_
+
+    @property
+    def loss_curve(self) -> np.ndarray:
+        """Training objective at every iteration (cross-entropy + L2 penalty)."""
+        return self.model.loss_curve_
+
+    def class_index(self, y) -> np.ndarray:
+        return np.searchsorted(self.model.classes_, y)
+
+    def data_loss(self, part: Dataset) -> float:
+        """Mean cross-entropy (no penalty) of the final model on ``part``."""
+        Z = self.model.decision_function(self.feature_map.transform(part.X))
+        y = self.class_index(part.y)
+        if Z.ndim == 1:
+            return binary_cross_entropy_with_logits(y, Z)
+        return softmax_cross_entropy_with_logits(y, Z)
+
+    def accuracy(self, part: Dataset) -> float:
+        return float(np.mean(self.model.predict(self.feature_map.transform(part.X)) == part.y))
+
+    def summary(self) -> dict:
+        """Final numbers as plain Python values (JSON-ready)."""
+        out = {
+            "classes": self.classes.tolist(),
+            "coef": self.model.coef_.tolist(),
+            "intercept": self.model.intercept_.tolist(),
+            "features": list(self.feature_map.feature_names_),
+            "n_iter": int(self.model.n_iter_),
+            "train_loss": self.data_loss(self.train),
+            "train_objective": float(self.loss_curve[-1]),
+            "train_accuracy": self.accuracy(self.train),
+            "diverged": False if self.diverged_at is None else int(self.diverged_at),
+            "fit_seconds": self.fit_seconds,
+        }
+        if self.test is not None:
+            out["test_loss"] = self.data_loss(self.test)
+            out["test_accuracy"] = self.accuracy(self.test)
+        return out
+
+    def export(self) -> dict:
+        """The trained model with every setting, for download and reuse."""
+        return {
+            "format": "cedash-model/1",
+            "dataset": self.train.name.removesuffix(" (train)"),
+            "target": self.train.target_name,
+            "inputs": list(self.train.feature_names),
+            "settings": self.config.to_dict(),
+            "feature_map": self.feature_map.to_dict(),
+            **self.summary(),
+            "divergence_reason": self.model.divergence_reason_,
+        }
+
+
+def check_work(data: Dataset, config: RunConfig, limits: Limits = DEFAULT_LIMITS) -> None:
+    """Refuse, with a clear message, a run bigger than the configured limits."""
+    if config.max_iter > limits.max_iter:
+        raise DataError(f"{config.max_iter:,} iterations is over the limit of {limits.max_iter:,}; ask for fewer")
+    k = max(1, len(np.unique(data.y)) - 1)
+    work = data.n_samples * config.max_iter * k
+    if work > limits.max_work:
+        most = max(1, limits.max_work // (data.n_samples * k))
+        raise DataError(
+            f"{data.n_samples:,} rows x {config.max_iter:,} iterations is more work than this server allows "
+            f"(limit {limits.max_work:,}); use at most {most:,} iterations or fewer rows"
+        )
+
+
+def run(data: Dataset, config: RunConfig = RunConfig(), *, callback=None, limits: Limits = DEFAULT_LIMITS) -> RunResult:
+    """Split ``data``, fit the feature map and the classifier, and evaluate the run."""
+    check_work(data, config, limits)
+    train, test = split_dataset(data, config.test_size, config.seed)
+    fmap = FeatureMap(config.degree, config.standardize)
+    Xtr = fmap.fit_transform(train.X, train.feature_names)
+    model = GradientDescentClassifier(
+        learning_rate=config.learning_rate,
+        max_iter=config.max_iter,
+        optimizer=config.optimizer,
+        momentum=config.momentum,
+        batch_size=config.batch_size,
+        alpha=config.alpha,
+        fit_intercept=config.fit_intercept,
+        random_state=config.seed,
+    )
+    start = time.perf_counter()
+    try:
+        model.fit(Xtr, train.y, callback=callback)
+    except FloatingPointError as exc:
+        raise DataError(f"training cannot start: {exc}") from None
+    fit_seconds = time.perf_counter() - start
+    ytr = np.searchsorted(model.classes_, train.y)
+    train_curves = evaluate_history(model, Xtr, ytr)
+    test_curves = None
+    if test is not None:
+        known = np.isin(test.y, model.classes_)
+        Xte = fmap.transform(test.X[known])
+        test_curves = evaluate_history(model, Xte, np.searchsorted(model.classes_, test.y[known]))
+    return RunResult(config, train, test, fmap, model, fit_seconds, train_curves, test_curves)
