@@ -1,5 +1,7 @@
 """cedash: see and tune how a classifier learns by gradient descent on the cross-entropy loss."""
 
+__version__ = "0.1.0"
+
 from .classifier import GradientDescentClassifier
 from .losses import (
     binary_cross_entropy,

@@ -1,0 +1,269 @@
+"""Plotly figure builders: pure functions from a run's results to a ``go.Figure``.
+
+Nothing here draws on screen or reads widget state, so tests can inspect every
+trace. Arrays go to Plotly as numpy arrays (float32 where the precision is not
+visible) because Plotly 7 ships them base64-encoded: smaller pages, faster reruns.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from .experiment import RunResult
+
+# Okabe-Ito: distinguishable with the common forms of colour blindness.
+CLASS_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
+TRAIN_COLOR, TEST_COLOR = "#0072B2", "#D55E00"
+MAX_POINTS = 20_000
+
+
+def class_color(i: int) -> str:
+    return CLASS_COLORS[i % len(CLASS_COLORS)]
+
+
+def _rgba(hex_color: str, alpha: float) -> str:
+    r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def _layout(fig: go.Figure, title: str, x: str, y: str, height: int = 380) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0.01, "xanchor": "left"},
+        xaxis_title=x,
+        yaxis_title=y,
+        height=height,
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
+        hovermode="closest",
+        template="plotly_white",
+    )
+    return fig
+
+
+def loss_figure(result: RunResult, log_y: bool = False, marker_iteration: int | None = None) -> go.Figure:
+    """Training loss at every iteration, test loss at the recorded ones."""
+    fig = go.Figure()
+    curve = result.loss_curve
+    penalised = result.config.alpha > 0
+    fig.add_trace(
+        go.Scatter(
+            x=np.arange(len(curve)),
+            y=curve,
+            mode="lines",
+            name="train (loss + L2 penalty)" if penalised else "train",
+            line={"color": TRAIN_COLOR, "width": 2},
+            hovertemplate="iteration %{x}<br>train loss %{y:.6g}<extra></extra>",
+        )
+    )
+    if result.test_curves is not None:
+        fig.add_trace(
+            go.Scatter(
+                x=result.test_curves.iterations,
+                y=result.test_curves.loss,
+                mode="lines",
+                name="test",
+                line={"color": TEST_COLOR, "width": 2, "dash": "dot"},
+                hovertemplate="iteration %{x}<br>test loss %{y:.6g}<extra></extra>",
+            )
+        )
+    if marker_iteration is not None and 0 <= marker_iteration < len(curve):
+        fig.add_trace(
+            go.Scatter(
+                x=[marker_iteration],
+                y=[curve[marker_iteration]],
+                mode="markers",
+                name="now",
+                marker={"size": 11, "color": "black", "symbol": "circle-open", "line": {"width": 2}},
+                hovertemplate="iteration %{x}<br>loss %{y:.6g}<extra></extra>",
+            )
+        )
+    if result.diverged_at is not None:
+        fig.add_vline(
+            x=result.diverged_at,
+            line={"color": "#B00020", "dash": "dash"},
+            annotation_text=f"diverged at {result.diverged_at}",
+            annotation_position="top left",
+        )
+    _layout(fig, "Loss per iteration", "iteration", "cross-entropy loss")
+    if log_y:
+        fig.update_yaxes(type="log")
+    return fig
+
+
+def accuracy_figure(result: RunResult) -> go.Figure:
+    """Share of points classified correctly at each recorded iteration."""
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=result.train_curves.iterations,
+            y=result.train_curves.accuracy,
+            mode="lines",
+            name="train",
+            line={"color": TRAIN_COLOR, "width": 2},
+            hovertemplate="iteration %{x}<br>train accuracy %{y:.1%}<extra></extra>",
+        )
+    )
+    if result.test_curves is not None:
+        fig.add_trace(
+            go.Scatter(
+                x=result.test_curves.iterations,
+                y=result.test_curves.accuracy,
+                mode="lines",
+                name="test",
+                line={"color": TEST_COLOR, "width": 2, "dash": "dot"},
+                hovertemplate="iteration %{x}<br>test accuracy %{y:.1%}<extra></extra>",
+            )
+        )
+    _layout(fig, "Accuracy per iteration", "iteration", "accuracy")
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
+    return fig
+
+
+def _grid(result: RunResult, resolution: int):
+    parts = [result.train.X] + ([result.test.X] if result.test is not None else [])
+    X = np.vstack(parts)
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    pad = np.where(hi > lo, (hi - lo) * 0.08, 1.0)
+    gx = np.linspace(lo[0] - pad[0], hi[0] + pad[0], resolution)
+    gy = np.linspace(lo[1] - pad[1], hi[1] + pad[1], resolution)
+    xx, yy = np.meshgrid(gx, gy)
+    return gx, gy, np.column_stack([xx.ravel(), yy.ravel()])
+
+
+def _sample(n: int, limit: int, seed: int = 0) -> np.ndarray:
+    if n <= limit:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, size=limit, replace=False))
+
+
+def boundary_figure(
+    result: RunResult, iteration: int | None = None, resolution: int = 120, max_points: int = MAX_POINTS
+) -> go.Figure:
+    """Predicted probability over the plane of the two input features, with the data on top.
+
+    Two classes: a heatmap of P(second class) and the 0.5 line. More classes:
+    each class's region shaded by its probability. Misclassified points are
+    crossed out. At most ``max_points`` points are drawn (a seeded sample).
+    """
+    if result.train.n_features != 2:
+        raise ValueError("the boundary chart needs exactly two input features")
+    model, fmap = result.model, result.feature_map
+    names = result.train.feature_names
+    gx, gy, grid = _grid(result, resolution)
+    proba = model.predict_proba(fmap.transform(grid), iteration=iteration).astype(np.float32)
+    classes = model.classes_
+    k = len(classes)
+    fig = go.Figure()
+    if k == 2:
+        P = proba[:, 1].reshape(resolution, resolution)
+        c0, c1 = class_color(0), class_color(1)
+        fig.add_trace(
+            go.Heatmap(
+                x=gx,
+                y=gy,
+                z=P,
+                zmin=0,
+                zmax=1,
+                zsmooth="best",
+                name=f"P({classes[1]})",
+                colorscale=[[0, _rgba(c0, 0.55)], [0.5, "rgba(255,255,255,0.2)"], [1, _rgba(c1, 0.55)]],
+                colorbar={"title": {"text": f"P({classes[1]})"}, "thickness": 12, "len": 0.8},
+                hovertemplate=f"{names[0]} %{{x:.3g}}<br>{names[1]} %{{y:.3g}}<br>P({classes[1]}) %{{z:.3f}}"
+                "<extra></extra>",
+            )
+        )
+        if P.min() < 0.5 < P.max():  # no line to draw when the model has not split the plane
+            fig.add_trace(
+                go.Contour(
+                    x=gx,
+                    y=gy,
+                    z=P,
+                    showscale=False,
+                    name="P = 0.5",
+                    hoverinfo="skip",
+                    contours={"start": 0.5, "end": 0.5, "size": 1, "coloring": "lines"},
+                    line={"color": "black", "width": 2},
+                    colorscale=[[0, "black"], [1, "black"]],
+                )
+            )
+    else:
+        top = proba.argmax(axis=1)
+        best = proba.max(axis=1)
+        for i in range(k):
+            # Outside its own region a class's layer is 0, drawn fully transparent: no NaN reaches the page.
+            z = np.where(top == i, best, 0.0).astype(np.float32).reshape(resolution, resolution)
+            color = class_color(i)
+            fig.add_trace(
+                go.Heatmap(
+                    x=gx,
+                    y=gy,
+                    z=z,
+                    zmin=0,
+                    zmax=1,
+                    zsmooth="best",
+                    showscale=False,
+                    hoverinfo="skip",
+                    name=f"P({classes[i]})",
+                    colorscale=[[0, _rgba(color, 0)], [1.0 / k, _rgba(color, 0.08)], [1, _rgba(color, 0.6)]],
+                )
+            )
+    _add_points(fig, result, iteration, max_points)
+    _layout(fig, "Decision boundary", names[0], names[1], height=460)
+    fig.update_xaxes(range=[gx[0], gx[-1]], showgrid=False, zeroline=False)
+    fig.update_yaxes(range=[gy[0], gy[-1]], showgrid=False, zeroline=False)
+    return fig
+
+
+def _add_points(fig: go.Figure, result: RunResult, iteration: int | None, max_points: int) -> None:
+    model, fmap = result.model, result.feature_map
+    parts = [("train", result.train, "circle")]
+    if result.test is not None:
+        parts.append(("test", result.test, "diamond"))
+    budget = max_points
+    total = sum(p.n_samples for _, p, _ in parts)
+    gl = total > 2000
+    Scatter = go.Scattergl if gl else go.Scatter
+    names = result.train.feature_names
+    wrong_x, wrong_y = [], []
+    for part_name, part, symbol in parts:
+        take = _sample(part.n_samples, max(1, round(budget * part.n_samples / total)))
+        X, y = part.X[take], part.y[take]
+        pred = model.predict(fmap.transform(X), iteration=iteration)
+        for i, c in enumerate(model.classes_):
+            mask = y == c
+            if not mask.any():
+                continue
+            fig.add_trace(
+                Scatter(
+                    x=X[mask, 0],
+                    y=X[mask, 1],
+                    mode="markers",
+                    name=f"{part_name}: {c}",
+                    legendgroup=f"class{i}",
+                    marker={
+                        "color": class_color(i),
+                        "symbol": symbol,
+                        "size": 8 if part_name == "train" else 9,
+                        "line": {"color": "white" if part_name == "train" else "black", "width": 1},
+                    },
+                    customdata=pred[mask].astype(str),
+                    hovertemplate=f"{part_name} point<br>{names[0]} %{{x:.3g}}<br>{names[1]} %{{y:.3g}}<br>"
+                    f"label {c}<br>predicted %{{customdata}}<extra></extra>",
+                )
+            )
+        bad = pred != y
+        wrong_x.append(X[bad, 0])
+        wrong_y.append(X[bad, 1])
+    wx, wy = np.concatenate(wrong_x), np.concatenate(wrong_y)
+    if len(wx):
+        fig.add_trace(
+            Scatter(
+                x=wx,
+                y=wy,
+                mode="markers",
+                name=f"misclassified ({len(wx)})",
+                hoverinfo="skip",
+                marker={"symbol": "x-thin", "size": 11, "color": "black", "line": {"width": 2, "color": "black"}},
+            )
+        )

@@ -1,0 +1,207 @@
+"""Every dashboard setting: its range, default and help text, and how URL values are checked.
+
+The dashboard binds each setting to the page URL so a link reopens the same demo.
+Values that arrive from a URL are untrusted: ``settings_from_query`` clamps numbers
+into range and replaces nonsense with the default, and says what it changed so the
+page can show a note. One table drives both the widgets and the checks.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .builtin_datasets import dataset_names
+from .optimizers import OPTIMIZERS
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    label: str
+    default: object
+    help: str
+    kind: str  # "int", "float", "bool" or "choice"
+    low: float | None = None
+    high: float | None = None
+    choices: tuple = ()
+
+
+LEARNING_RATE_MIN, LEARNING_RATE_MAX = 1e-4, 10.0
+# 1-2-5 steps per decade: the points of the learning-rate slider, from 1e-4 to 10.
+LEARNING_RATE_SCALE = tuple(
+    float(f"{m}e{e}") for e in range(-4, 2) for m in (1, 2, 5) if float(f"{m}e{e}") <= LEARNING_RATE_MAX
+)
+
+
+def nearest_scale_value(lr: float) -> float:
+    """The slider point nearest to ``lr`` on a log scale."""
+    lr = min(max(float(lr), LEARNING_RATE_MIN), LEARNING_RATE_MAX)
+    return min(LEARNING_RATE_SCALE, key=lambda v: abs(math.log(v) - math.log(lr)))
+
+
+SETTINGS: dict[str, Setting] = {
+    s.key: s
+    for s in [
+        Setting(
+            "dataset",
+            "Data set",
+            "two blobs",
+            "Which built-in data to learn from.",
+            "choice",
+            choices=tuple(dataset_names()),
+        ),
+        Setting("n", "Points", 200, "How many points the built-in data set has.", "int", 10, 5000),
+        Setting(
+            "noise",
+            "Noise",
+            0.2,
+            "How much the classes blur into each other. More noise, harder problem.",
+            "float",
+            0.0,
+            2.0,
+        ),
+        Setting("seed", "Seed", 0, "Change it to draw a different random sample and split.", "int", 0, 10_000),
+        Setting(
+            "lr",
+            "Learning rate",
+            0.1,
+            "How big each step downhill is. Too big and training jumps around or blows up; too small and it crawls.",
+            "float",
+            LEARNING_RATE_MIN,
+            LEARNING_RATE_MAX,
+        ),
+        Setting(
+            "iters",
+            "Iterations",
+            500,
+            "How many steps to take (with mini-batches: passes over the data).",
+            "int",
+            1,
+            10_000,
+        ),
+        Setting(
+            "optimizer",
+            "Optimiser",
+            "gd",
+            "The rule that turns the gradient into a step. 'gd' is plain "
+            "gradient descent; momentum and Nesterov build up speed; Adam adapts the step per weight.",
+            "choice",
+            choices=OPTIMIZERS,
+        ),
+        Setting(
+            "batch",
+            "Batch size",
+            0,
+            "0 uses all training points for every step. A smaller number takes "
+            "noisy steps on random mini-batches (stochastic gradient descent).",
+            "int",
+            0,
+            100_000,
+        ),
+        Setting(
+            "l2",
+            "L2 penalty",
+            0.0,
+            "Pulls the weights towards zero. Larger values give a smoother, less confident model.",
+            "float",
+            0.0,
+            10.0,
+        ),
+        Setting("intercept", "Intercept", True, "Let the boundary move away from the origin.", "bool"),
+        Setting(
+            "standardize",
+            "Standardise",
+            True,
+            "Rescale each feature to mean 0 and spread 1 first. "
+            "Gradient descent converges much faster on standardised features.",
+            "bool",
+        ),
+        Setting(
+            "degree",
+            "Feature degree",
+            1,
+            "1 draws straight boundaries. 2 or more adds squares and "
+            "products of the features, so the boundary can curve.",
+            "int",
+            1,
+            6,
+        ),
+        Setting(
+            "test",
+            "Test share",
+            0.25,
+            "The share of points held out to test the model on data it never trained on.",
+            "float",
+            0.0,
+            0.9,
+        ),
+        Setting(
+            "logy",
+            "Log scale",
+            False,
+            "Show the loss on a logarithmic axis, where slow late progress is easier to see.",
+            "bool",
+        ),
+    ]
+}
+
+
+def defaults() -> dict:
+    return {k: s.default for k, s in SETTINGS.items()}
+
+
+def _parse(setting: Setting, raw: str):
+    """Parse one URL value; returns (value, note or None)."""
+    text = raw.strip()
+    if setting.kind == "bool":
+        low = text.lower()
+        if low in ("true", "1", "yes", "on"):
+            return True, None
+        if low in ("false", "0", "no", "off"):
+            return False, None
+        raise ValueError
+    if setting.kind == "choice":
+        for choice in setting.choices:
+            if text.lower() == str(choice).lower():
+                return choice, None
+        raise ValueError
+    number = float(text)
+    if math.isnan(number):
+        raise ValueError
+    clamped = min(max(number, setting.low), setting.high)
+    value = int(clamped) if setting.kind == "int" else float(clamped)
+    note = None
+    if clamped != number:
+        bound = "maximum" if number > setting.high else "minimum"
+        note = f"{setting.label} {text} from the link is out of range, so the {bound} {value:g} is used."
+    return value, note
+
+
+def settings_from_query(params: Mapping[str, str | list[str]]) -> tuple[dict, list[str]]:
+    """Valid settings found in URL ``params``, and a note for each value that was changed.
+
+    Unknown parameter names are ignored; a value that cannot be read falls back
+    to the default with a note.
+    """
+    values, notes = {}, []
+    for key, setting in SETTINGS.items():
+        if key not in params:
+            continue
+        raw = params[key]
+        if isinstance(raw, list):
+            raw = raw[-1] if raw else ""
+        try:
+            value, note = _parse(setting, str(raw))
+        except (ValueError, OverflowError):
+            values[key] = setting.default
+            notes.append(
+                f"{setting.label} {str(raw)[:40]!r} from the link is not valid, so the default "
+                f"{setting.default} is used."
+            )
+            continue
+        values[key] = value
+        if note:
+            notes.append(note)
+    return values, notes

@@ -1,0 +1,224 @@
+"""The dashboard's wiring, through Streamlit's AppTest: every path, no exception on any of them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cedash.builtin_datasets import dataset_names
+from cedash.settings import SETTINGS
+
+from .apptest_helpers import all_finite, assert_clean, figure_bytes, figures, new_app, texts
+
+GOOD_CSV = b"height,weight,species\n1.0,2.0,cat\n1.2,1.9,cat\n0.8,2.2,cat\n1.1,2.1,cat\n" + b"".join(
+    f"{3 + i * 0.1},{5 - i * 0.1},dog\n".encode() for i in range(6)
+)
+
+
+@pytest.fixture
+def app():
+    at = new_app()
+    at.run()
+    assert_clean(at)
+    return at
+
+
+def metric(at, label):
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_default_page_shows_every_chart_and_metric(app):
+    figs = figures(app)
+    assert set(figs) == {"Loss per iteration", "Accuracy per iteration", "Decision boundary"}
+    loss = figs["Loss per iteration"]
+    train = loss["data"][0]
+    assert train["type"] == "scatter" and train["name"] == "train"
+    assert len(train["y"]) == SETTINGS["iters"].default + 1
+    assert train["y"][0] == pytest.approx(np.log(2))
+    assert loss["data"][1]["name"] == "test"
+    assert "iteration" in train["hovertemplate"] and "loss" in train["hovertemplate"]
+    boundary = figs["Decision boundary"]
+    kinds = [t["type"] for t in boundary["data"]]
+    assert kinds[0] == "heatmap" and "contour" in kinds
+    assert boundary["data"][0]["z"].shape == (120, 120)
+    n_points = sum(len(t["x"]) for t in boundary["data"] if t["type"] == "scatter" and "misclassified" not in t["name"])
+    assert n_points == SETTINGS["n"].default
+    labels = [m.label for m in app.metric]
+    assert labels == ["Train loss", "Test loss", "Train accuracy", "Test accuracy", "Iterations", "Fit time"]
+    assert metric(app, "Iterations") == "500"
+    assert all(all_finite(f) for f in figs.values())
+    assert len(app.latex) == 2 and "L(w)" in app.latex[0].value
+    assert figure_bytes(app) < 500_000
+
+
+@pytest.mark.parametrize("name", dataset_names())
+def test_every_builtin_data_set_trains_and_draws(name):
+    at = new_app()
+    at.run()
+    at.selectbox(key="dataset").set_value(name).run()
+    assert_clean(at)
+    figs = figures(at)
+    boundary = figs["Decision boundary"]
+    heatmaps = [t for t in boundary["data"] if t["type"] == "heatmap"]
+    n_classes = {"three blobs": 3, "iris": 3, "wine": 3}.get(name, 2)
+    assert len(heatmaps) == (1 if n_classes == 2 else n_classes)
+    assert all(all_finite(f) for f in figs.values())
+
+
+def test_bundled_sets_let_the_user_pick_two_features():
+    at = new_app({"dataset": "iris"})
+    at.run()
+    assert at.selectbox(key="fx").value == "sepal length (cm)"
+    at.selectbox(key="fx").set_value("petal length (cm)").run()
+    at.selectbox(key="fy").set_value("petal width (cm)").run()
+    assert_clean(at)
+    boundary = figures(at)["Decision boundary"]
+    assert boundary["layout"]["xaxis"]["title"]["text"] == "petal length (cm)"
+    assert boundary["layout"]["yaxis"]["title"]["text"] == "petal width (cm)"
+
+
+def test_good_upload_replaces_the_data():
+    at = new_app()
+    at.run()
+    at.radio(key="source").set_value("My CSV file").run()
+    at.file_uploader(key="upload").upload("pets.csv", GOOD_CSV, "text/csv").run()
+    assert_clean(at)
+    assert at.selectbox(key="target").value == "species"
+    boundary = figures(at)["Decision boundary"]
+    assert boundary["layout"]["xaxis"]["title"]["text"] == "height"
+    names = {t["name"] for t in boundary["data"] if t["type"] == "scatter"}
+    assert {"train: cat", "train: dog"} <= names
+    # The upload survives a change of learning rate.
+    at.number_input(key="lr").set_value(0.5).run()
+    assert_clean(at)
+    assert figures(at)["Decision boundary"]["layout"]["xaxis"]["title"]["text"] == "height"
+
+
+def test_bad_upload_names_the_problem_and_keeps_the_previous_data():
+    at = new_app()
+    at.run()
+    at.radio(key="source").set_value("My CSV file").run()
+    at.file_uploader(key="upload").upload("pets.csv", GOOD_CSV, "text/csv").run()
+    at.file_uploader(key="upload").clear().run()
+    at.file_uploader(key="upload").upload("broken.csv", b"a,b,label\n1,x,0\n2,y,1\n", "text/csv").run()
+    assert_clean(at)
+    errors = " ".join(texts(at.error))
+    assert "broken.csv" in errors and "'b'" in errors
+    assert figures(at)["Decision boundary"]["layout"]["xaxis"]["title"]["text"] == "height"
+
+
+def test_table_edits_change_the_data_and_survive_other_changes(app):
+    key = app.session_state["table_key"]
+    app.session_state[key] = {
+        "edited_rows": {0: {"x1": 5.0, "x2": 5.0}},
+        "added_rows": [{"x1": -4.0, "x2": -4.0, "label": 1}, {"x1": 4.0, "x2": 4.0, "label": 0}],
+        "deleted_rows": [1, 2, 3],
+    }
+    app.run()
+    assert_clean(app)
+
+    def points(at):
+        boundary = figures(at)["Decision boundary"]
+        return sum(len(t["x"]) for t in boundary["data"] if t["type"] == "scatter" and "misclassified" not in t["name"])
+
+    assert points(app) == 200 + 2 - 3
+    for lr in (0.2, 0.05, 1.0):
+        app.number_input(key="lr").set_value(lr).run()
+        assert points(app) == 199
+    app.toggle(key="standardize").set_value(False).run()
+    assert points(app) == 199
+    assert_clean(app)
+
+
+def test_half_typed_row_is_left_out_with_a_note(app):
+    key = app.session_state["table_key"]
+    app.session_state[key] = {"edited_rows": {}, "added_rows": [{"x1": 1.0}], "deleted_rows": []}
+    app.run()
+    assert_clean(app)
+    assert any("incomplete row" in c for c in texts(app.caption))
+
+
+@pytest.mark.parametrize("optimizer", SETTINGS["optimizer"].choices)
+def test_each_optimizer(app, optimizer):
+    app.selectbox(key="optimizer").set_value(optimizer).run()
+    assert_clean(app)
+    loss = figures(app)["Loss per iteration"]["data"][0]["y"]
+    assert loss[-1] < loss[0]
+    marker = {"gd": r"w - \eta\,\nabla L(w)", "momentum": r"w - \eta\, v", "nesterov": r"+ \mu v)", "adam": r"\beta_1"}[
+        optimizer
+    ]
+    assert marker in app.latex[1].value
+
+
+def test_minibatch_setting(app):
+    app.number_input(key="batch").set_value(16).run()
+    assert_clean(app)
+    assert len(figures(app)["Loss per iteration"]["data"][0]["y"]) == 501
+
+
+def test_divergence_warns_and_charts_stay_finite():
+    at = new_app({"dataset": "article example", "lr": "10", "standardize": "false", "degree": "4", "test": "0"})
+    at.run()
+    assert_clean(at)
+    warnings = " ".join(texts(at.warning))
+    assert "diverged at iteration" in warnings and "smaller learning rate" in warnings
+    figs = figures(at)
+    assert all(all_finite(f) for f in figs.values())
+    curve = figs["Loss per iteration"]["data"][0]["y"]
+    assert len(curve) < 501
+
+
+def test_url_parameters_open_those_settings():
+    at = new_app({"dataset": "moons", "lr": "0.5", "iters": "300", "optimizer": "adam", "degree": "3"})
+    at.run()
+    assert_clean(at)
+    assert at.selectbox(key="dataset").value == "moons"
+    assert at.number_input(key="lr").value == 0.5
+    assert at.select_slider(key="lr_scale").value == 0.5
+    assert at.number_input(key="iters").value == 300
+    assert at.selectbox(key="optimizer").value == "adam"
+    assert at.slider(key="degree").value == 3
+    assert len(figures(at)["Loss per iteration"]["data"][0]["y"]) == 301
+    assert not at.warning
+
+
+def test_url_values_are_clamped_with_a_note():
+    at = new_app({"iters": str(10**12), "lr": "abc", "degree": "-3"})
+    at.run()
+    assert_clean(at)
+    assert at.number_input(key="iters").value == SETTINGS["iters"].high
+    assert at.number_input(key="lr").value == SETTINGS["lr"].default
+    assert at.slider(key="degree").value == 1
+    notes = " ".join(texts(at.warning))
+    assert "Iterations" in notes and "maximum" in notes
+    assert "Learning rate 'abc'" in notes
+    assert "Feature degree" in notes and "minimum" in notes
+
+
+def test_learning_rate_slider_and_box_stay_in_step(app):
+    app.select_slider(key="lr_scale").set_value(2.0).run()
+    assert app.number_input(key="lr").value == 2.0
+    app.number_input(key="lr").set_value(0.0031).run()
+    assert app.select_slider(key="lr_scale").value == 0.002
+    assert_clean(app)
+
+
+def test_going_back_to_a_setting_is_served_from_the_cache(app):
+    first = figures(app)["Loss per iteration"]["data"][0]["y"]
+    app.number_input(key="lr").set_value(0.3).run()
+    assert app.session_state["last_run_cached"] is False
+    app.number_input(key="lr").set_value(0.1).run()
+    assert app.session_state["last_run_cached"] is True
+    np.testing.assert_array_equal(first, figures(app)["Loss per iteration"]["data"][0]["y"])
+
+
+def test_downloads_are_offered(app):
+    labels = [b.proto.label for b in app.get("download_button")]
+    assert labels == ["Model (JSON)", "Loss history (CSV)", "Data (CSV)"]
+
+
+def test_every_widget_has_a_tooltip(app):
+    kinds = ("selectbox", "number_input", "slider", "select_slider", "toggle", "radio")
+    for kind in kinds:
+        for w in getattr(app, kind):
+            assert w.help, f"{kind} {w.label!r} has no tooltip"
