@@ -11,11 +11,11 @@ import logging
 
 import numpy as np
 import streamlit as st
-from cedash.csv_reader import read_csv
 
 import cedash
 from cedash import explain, export, figures
 from cedash.builtin_datasets import DATASETS, load_dataset
+from cedash.csv_reader import read_csv
 from cedash.dataset import DataError, Dataset
 from cedash.experiment import RunConfig, run
 from cedash.limits import Limits
@@ -222,11 +222,8 @@ def model_settings() -> RunConfig:
     with c2:
         batch = widget(st.number_input, "batch", step=8)
     l2 = widget(st.number_input, "l2", step=0.001, format="%.4g")
-    c1, c2 = st.columns(2)
-    with c1:
-        intercept = widget(st.toggle, "intercept")
-    with c2:
-        standardize = widget(st.toggle, "standardize")
+    intercept = widget(st.toggle, "intercept")
+    standardize = widget(st.toggle, "standardize")
     degree = widget(st.slider, "degree")
     test = widget(st.slider, "test", step=0.05)
     return RunConfig(
@@ -279,9 +276,9 @@ def show_results(result) -> None:
     if message:
         st.warning(message, icon="⚠️")
 
+    log_y = widget(st.toggle, "logy")
     left, right = st.columns(2)
     with left:
-        log_y = widget(st.toggle, "logy")
         st.plotly_chart(figures.loss_figure(result, log_y=log_y), width="stretch", key="loss_chart")
         st.caption(explain.CAPTIONS["loss"])
     with right:

@@ -209,7 +209,9 @@ def boundary_figure(
                 )
             )
     _add_points(fig, result, iteration, max_points)
-    _layout(fig, "Decision boundary", names[0], names[1], height=460)
+    _layout(fig, "Decision boundary", names[0], names[1], height=500)
+    # Below the plot: many class entries would collide with the title on a narrow screen.
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.14, "xanchor": "left", "x": 0.0})
     fig.update_xaxes(range=[gx[0], gx[-1]], showgrid=False, zeroline=False)
     fig.update_yaxes(range=[gy[0], gy[-1]], showgrid=False, zeroline=False)
     return fig

@@ -47,7 +47,7 @@ SETTINGS: dict[str, Setting] = {
         Setting(
             "dataset",
             "Data set",
-            "two blobs",
+            "moons",
             "Which built-in data to learn from.",
             "choice",
             choices=tuple(dataset_names()),
