@@ -67,9 +67,16 @@ class RunResult:
         return np.searchsorted(self.model.classes_, y)
 
     def data_loss(self, part: Dataset) -> float:
-        """Mean cross-entropy (no penalty) of the final model on ``part``."""
-        Z = self.model.decision_function(self.feature_map.transform(part.X))
-        y = self.class_index(part.y)
+        """Mean cross-entropy (no penalty) of the final model on the rows of ``part`` whose class it knows.
+
+        A class that landed only in the test part has no output in the model, so
+        its rows are left out, as they are from the test curves; NaN if none is left.
+        """
+        known = np.isin(part.y, self.model.classes_)
+        if not known.any():
+            return float("nan")
+        Z = self.model.decision_function(self.feature_map.transform(part.X[known]))
+        y = self.class_index(part.y[known])
         if Z.ndim == 1:
             return binary_cross_entropy_with_logits(y, Z)
         return softmax_cross_entropy_with_logits(y, Z)
@@ -124,12 +131,17 @@ def check_work(data: Dataset, config: RunConfig, limits: Limits = DEFAULT_LIMITS
         )
 
 
+def prepare(data: Dataset, config: RunConfig):
+    """Split ``data`` and fit the feature map on the training part: (train, test, feature_map, mapped X_train)."""
+    train, test = split_dataset(data, config.test_size, config.seed)
+    fmap = FeatureMap(config.degree, config.standardize)
+    return train, test, fmap, fmap.fit_transform(train.X, train.feature_names)
+
+
 def run(data: Dataset, config: RunConfig = RunConfig(), *, callback=None, limits: Limits = DEFAULT_LIMITS) -> RunResult:
     """Split ``data``, fit the feature map and the classifier, and evaluate the run."""
     check_work(data, config, limits)
-    train, test = split_dataset(data, config.test_size, config.seed)
-    fmap = FeatureMap(config.degree, config.standardize)
-    Xtr = fmap.fit_transform(train.X, train.feature_names)
+    train, test, fmap, Xtr = prepare(data, config)
     model = GradientDescentClassifier(
         learning_rate=config.learning_rate,
         max_iter=config.max_iter,
