@@ -63,6 +63,13 @@ class RunResult:
         """Training objective at every iteration (cross-entropy + L2 penalty)."""
         return self.model.loss_curve_
 
+    def all_data(self) -> Dataset:
+        """Train and test parts back together, as the user's data (with its edits)."""
+        parts = [self.train] + ([self.test] if self.test is not None else [])
+        X = np.vstack([p.X for p in parts])
+        y = np.concatenate([p.y for p in parts])
+        return Dataset(X, y, self.train.feature_names, self.train.target_name, self.train.name.removesuffix(" (train)"))
+
     def class_index(self, y) -> np.ndarray:
         return np.searchsorted(self.model.classes_, y)
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from .dataset import Dataset
 from .experiment import RunResult
+from .pointwise import point_losses
 
 # Okabe-Ito: distinguishable with the common forms of colour blindness.
 CLASS_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
@@ -41,8 +43,10 @@ def _layout(fig: go.Figure, title: str, x: str, y: str, height: int = 380) -> go
     return fig
 
 
-def loss_figure(result: RunResult, log_y: bool = False, marker_iteration: int | None = None) -> go.Figure:
-    """Training loss at every iteration, test loss at the recorded ones."""
+def loss_figure(
+    result: RunResult, log_y: bool = False, marker_iteration: int | None = None, optimum: float | None = None
+) -> go.Figure:
+    """Training loss at every iteration, test loss at the recorded ones, and the optimum if given."""
     fig = go.Figure()
     curve = result.loss_curve
     penalised = result.config.alpha > 0
@@ -77,6 +81,13 @@ def loss_figure(result: RunResult, log_y: bool = False, marker_iteration: int | 
                 marker={"size": 11, "color": "black", "symbol": "circle-open", "line": {"width": 2}},
                 hovertemplate="iteration %{x}<br>loss %{y:.6g}<extra></extra>",
             )
+        )
+    if optimum is not None:
+        fig.add_hline(
+            y=optimum,
+            line={"color": "#009E73", "dash": "dash", "width": 1.5},
+            annotation_text=f"optimum {optimum:.4g}",
+            annotation_position="bottom right",
         )
     if result.diverged_at is not None:
         fig.add_vline(
@@ -138,13 +149,18 @@ def _sample(n: int, limit: int, seed: int = 0) -> np.ndarray:
 
 
 def boundary_figure(
-    result: RunResult, iteration: int | None = None, resolution: int = 120, max_points: int = MAX_POINTS
+    result: RunResult,
+    iteration: int | None = None,
+    resolution: int = 120,
+    max_points: int = MAX_POINTS,
+    size_by_loss: bool = False,
 ) -> go.Figure:
     """Predicted probability over the plane of the two input features, with the data on top.
 
     Two classes: a heatmap of P(second class) and the 0.5 line. More classes:
     each class's region shaded by its probability. Misclassified points are
     crossed out. At most ``max_points`` points are drawn (a seeded sample).
+    With ``size_by_loss`` each point's size grows with its cross-entropy.
     """
     if result.train.n_features != 2:
         raise ValueError("the boundary chart needs exactly two input features")
@@ -208,7 +224,7 @@ def boundary_figure(
                     colorscale=[[0, _rgba(color, 0)], [1.0 / k, _rgba(color, 0.08)], [1, _rgba(color, 0.6)]],
                 )
             )
-    _add_points(fig, result, iteration, max_points)
+    _add_points(fig, result, iteration, max_points, size_by_loss)
     _layout(fig, "Decision boundary", names[0], names[1], height=500)
     # Below the plot: many class entries would collide with the title on a narrow screen.
     fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.14, "xanchor": "left", "x": 0.0})
@@ -217,22 +233,22 @@ def boundary_figure(
     return fig
 
 
-def _add_points(fig: go.Figure, result: RunResult, iteration: int | None, max_points: int) -> None:
-    model, fmap = result.model, result.feature_map
+def _add_points(fig: go.Figure, result: RunResult, iteration: int | None, max_points: int, size_by_loss: bool) -> None:
     parts = [("train", result.train, "circle")]
     if result.test is not None:
         parts.append(("test", result.test, "diamond"))
-    budget = max_points
     total = sum(p.n_samples for _, p, _ in parts)
-    gl = total > 2000
-    Scatter = go.Scattergl if gl else go.Scatter
+    Scatter = go.Scattergl if total > 2000 else go.Scatter
     names = result.train.feature_names
     wrong_x, wrong_y = [], []
     for part_name, part, symbol in parts:
-        take = _sample(part.n_samples, max(1, round(budget * part.n_samples / total)))
-        X, y = part.X[take], part.y[take]
-        pred = model.predict(fmap.transform(X), iteration=iteration)
-        for i, c in enumerate(model.classes_):
+        take = _sample(part.n_samples, max(1, round(max_points * part.n_samples / total)))
+        sample = part if len(take) == part.n_samples else Dataset(part.X[take], part.y[take], part.feature_names)
+        pts = point_losses(result, sample, iteration)
+        X, y = sample.X, sample.y
+        base = 8 if part_name == "train" else 9
+        sizes = np.clip(base * 0.6 + 5.0 * np.sqrt(pts.loss), 4, 30) if size_by_loss else np.full(len(y), base)
+        for i, c in enumerate(result.model.classes_):
             mask = y == c
             if not mask.any():
                 continue
@@ -246,15 +262,17 @@ def _add_points(fig: go.Figure, result: RunResult, iteration: int | None, max_po
                     marker={
                         "color": class_color(i),
                         "symbol": symbol,
-                        "size": 8 if part_name == "train" else 9,
+                        "size": sizes[mask].astype(np.float32),
                         "line": {"color": "white" if part_name == "train" else "black", "width": 1},
                     },
-                    customdata=pred[mask].astype(str),
+                    text=pts.predicted[mask].astype(str),
+                    customdata=np.column_stack([pts.p_true[mask], pts.loss[mask]]),
                     hovertemplate=f"{part_name} point<br>{names[0]} %{{x:.3g}}<br>{names[1]} %{{y:.3g}}<br>"
-                    f"label {c}<br>predicted %{{customdata}}<extra></extra>",
+                    f"y = {c}, predicted %{{text}}<br>p(y) %{{customdata[0]:.3f}}<br>"
+                    "−log p %{customdata[1]:.3f}<extra></extra>",
                 )
             )
-        bad = pred != y
+        bad = pts.predicted != y
         wrong_x.append(X[bad, 0])
         wrong_y.append(X[bad, 1])
     wx, wy = np.concatenate(wrong_x), np.concatenate(wrong_y)

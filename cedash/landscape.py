@@ -31,6 +31,13 @@ def flat_weights(coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
     return np.concatenate([coef.ravel(), intercept.ravel()])
 
 
+def weight_path(model, i: int, j: int) -> tuple[np.ndarray, np.ndarray]:
+    """(iterations, values of weights ``i`` and ``j``) along the recorded history of ``model``."""
+    m = len(model.history_iterations_)
+    thetas = np.hstack([model.coef_history_.reshape(m, -1), model.intercept_history_.reshape(m, -1)])
+    return model.history_iterations_, thetas[:, [i, j]]
+
+
 def _unflatten(theta: np.ndarray, k: int, d: int):
     return theta[: k * d].reshape(k, d), theta[k * d :]
 
@@ -104,9 +111,7 @@ def loss_landscape(
         raise ValueError(f"pick two different weights out of {len(names)}")
     if not model.fit_intercept and (i >= k * d or j >= k * d):
         raise ValueError("this model has no intercept; pick two coefficients")
-    m = len(model.history_iterations_)
-    thetas = np.hstack([model.coef_history_.reshape(m, -1), model.intercept_history_.reshape(m, -1)])
-    path = thetas[:, [i, j]]
+    _, path = weight_path(model, i, j)
     lo, hi = path.min(axis=0), path.max(axis=0)
     span = np.maximum(hi - lo, np.maximum(np.abs(hi), 1.0) * 0.5)
     a = np.linspace(lo[0] - margin * span[0], hi[0] + margin * span[0], resolution)

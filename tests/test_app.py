@@ -28,7 +28,7 @@ def metric(at, label):
 
 def test_default_page_shows_every_chart_and_metric(app):
     figs = figures(app)
-    assert set(figs) == {"Loss per iteration", "Accuracy per iteration", "Decision boundary"}
+    assert set(figs) == {"Loss per iteration", "Accuracy per iteration", "Decision boundary", "Gap to the optimum"}
     loss = figs["Loss per iteration"]
     train = loss["data"][0]
     assert train["type"] == "scatter" and train["name"] == "train"

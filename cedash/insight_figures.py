@@ -1,0 +1,314 @@
+"""Figure builders for the views that explain the learning: replay weights, landscape, per-point loss,
+gap to the optimum, runs side by side, learning-rate sweep, optimiser race and confusion matrix.
+
+Like ``figures``, every function is pure: results in, ``go.Figure`` out.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from .figures import CLASS_COLORS, TEST_COLOR, TRAIN_COLOR, _grid, _layout, _rgba, class_color
+from .landscape import Landscape, weight_names
+from .pointwise import PointLosses
+
+RUN_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
+
+
+def weights_figure(result, iteration: int | None = None) -> go.Figure:
+    """Every learned number at ``iteration`` (default: the end), as bars."""
+    model = result.model
+    coef, intercept = (model.coef_, model.intercept_) if iteration is None else model.weights_at(iteration)
+    names = weight_names(model, result.feature_map.feature_names_)
+    values = np.concatenate([coef.ravel(), intercept.ravel()])
+    colors = np.where(values >= 0, TRAIN_COLOR, TEST_COLOR)
+    fig = go.Figure(
+        go.Bar(
+            x=np.array(names, dtype=object),
+            y=values,
+            marker_color=colors,
+            hovertemplate="%{x}<br>value %{y:.4g}<extra></extra>",
+        )
+    )
+    shown = model.n_iter_ if iteration is None else iteration
+    return _layout(fig, f"Weights at iteration {shown}", "weight", "value", height=320)
+
+
+def landscape_figure(
+    land: Landscape, paths: dict[str, tuple[np.ndarray, np.ndarray]] | None = None, marker_iteration: int | None = None
+) -> go.Figure:
+    """Contours of the training loss over two weights, with the descent path(s) on top.
+
+    ``paths`` maps a name to (iterations, points of shape (m, 2)); by default
+    the landscape's own path is drawn. Start and end of each are marked.
+    """
+    fig = go.Figure(
+        go.Contour(
+            x=land.a,
+            y=land.b,
+            z=land.loss.astype(np.float32),
+            colorscale="Viridis",
+            ncontours=30,
+            colorbar={"title": {"text": "loss"}, "thickness": 12},
+            name="loss",
+            hovertemplate=f"{land.names[0]} %{{x:.3g}}<br>{land.names[1]} %{{y:.3g}}<br>loss %{{z:.4g}}<extra></extra>",
+        )
+    )
+    paths = paths or {"gradient descent": (land.path_iterations, land.path)}
+    for n, (name, (iters, pts)) in enumerate(paths.items()):
+        color = RUN_COLORS[n % len(RUN_COLORS)] if len(paths) > 1 else "white"
+        fig.add_trace(
+            go.Scatter(
+                x=pts[:, 0],
+                y=pts[:, 1],
+                mode="lines+markers",
+                name=name,
+                customdata=iters,
+                line={"color": color, "width": 2},
+                marker={"size": 4, "color": color},
+                hovertemplate="iteration %{customdata}<br>(%{x:.3g}, %{y:.3g})<extra>" + name + "</extra>",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=pts[:1, 0],
+                y=pts[:1, 1],
+                mode="markers",
+                name=f"{name}: start",
+                showlegend=False,
+                marker={"size": 12, "symbol": "circle", "color": "#2ca02c", "line": {"color": "black", "width": 1}},
+                hovertemplate="start<extra></extra>",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=pts[-1:, 0],
+                y=pts[-1:, 1],
+                mode="markers",
+                name=f"{name}: end",
+                showlegend=False,
+                marker={"size": 15, "symbol": "star", "color": "#d62728", "line": {"color": "black", "width": 1}},
+                hovertemplate="end<extra></extra>",
+            )
+        )
+    if marker_iteration is not None:
+        iters, pts = next(iter(paths.values()))
+        i = max(0, int(np.searchsorted(iters, marker_iteration, side="right")) - 1)
+        fig.add_trace(
+            go.Scatter(
+                x=pts[i : i + 1, 0],
+                y=pts[i : i + 1, 1],
+                mode="markers",
+                name="now",
+                marker={"size": 14, "symbol": "circle-open", "color": "black", "line": {"width": 3}},
+            )
+        )
+    _layout(fig, "Loss landscape", land.names[0], land.names[1], height=480)
+    fig.update_xaxes(range=[land.a[0], land.a[-1]])
+    fig.update_yaxes(range=[land.b[0], land.b[-1]])
+    return fig
+
+
+def point_loss_figure(points: PointLosses, classes) -> go.Figure:
+    """Every point's loss, largest first: the few points that cost the most stand out."""
+    order = np.argsort(points.loss)[::-1]
+    cls_index = np.searchsorted(classes, points.y[order])
+    colors = np.array([class_color(i) for i in range(len(classes))], dtype=object)[
+        np.minimum(cls_index, len(classes) - 1)
+    ]
+    fig = go.Figure(
+        go.Bar(
+            x=np.arange(1, len(order) + 1),
+            y=points.loss[order],
+            marker_color=colors,
+            text=points.y[order].astype(str),
+            customdata=points.p_true[order],
+            hovertemplate="rank %{x}<br>label %{text}<br>p(label) %{customdata:.3g}"
+            "<br>−log p %{y:.4g}<extra></extra>",
+        )
+    )
+    return _layout(fig, "Loss of each point, largest first", "point (sorted by loss)", "−log p(true label)", 320)
+
+
+def neg_log_figure(points: PointLosses, classes) -> go.Figure:
+    """The curve −log p against p, with every point placed on it: confidently wrong costs most."""
+    p = np.logspace(-4, 0, 300)
+    fig = go.Figure(
+        go.Scatter(
+            x=p,
+            y=-np.log(p),
+            mode="lines",
+            name="−log p",
+            line={"color": "#555", "width": 2},
+            hovertemplate="p %{x:.3g}<br>−log p %{y:.3g}<extra></extra>",
+        )
+    )
+    for i, c in enumerate(classes):
+        mask = points.y == c
+        if mask.any():
+            fig.add_trace(
+                go.Scatter(
+                    x=np.maximum(points.p_true[mask], 1e-4),
+                    y=points.loss[mask],
+                    mode="markers",
+                    name=f"label {c}",
+                    marker={"color": class_color(i), "size": 8, "line": {"color": "white", "width": 1}},
+                    hovertemplate=f"label {c}<br>p(label) %{{x:.3g}}<br>−log p %{{y:.4g}}<extra></extra>",
+                )
+            )
+    _layout(fig, "What each point costs: −log p", "probability the model gives the true label", "loss", 360)
+    fig.update_xaxes(type="log")
+    return fig
+
+
+def gap_figure(curves: dict[str, np.ndarray], optimum: float) -> go.Figure:
+    """Loss minus the optimum on a log scale: how fast each run closes the gap."""
+    fig = go.Figure()
+    for n, (name, curve) in enumerate(curves.items()):
+        gap = np.maximum(np.asarray(curve) - optimum, 1e-16)
+        fig.add_trace(
+            go.Scatter(
+                x=np.arange(len(gap)),
+                y=gap,
+                mode="lines",
+                name=name,
+                line={"color": RUN_COLORS[n % len(RUN_COLORS)], "width": 2},
+                hovertemplate="iteration %{x}<br>gap %{y:.3g}<extra>" + name + "</extra>",
+            )
+        )
+    _layout(fig, "Gap to the optimum", "iteration", "loss − optimal loss")
+    fig.update_yaxes(type="log", exponentformat="power")
+    return fig
+
+
+def compare_loss_figure(
+    curves: dict[str, np.ndarray],
+    title: str = "Loss per iteration, runs compared",
+    diverged: dict[str, int | None] | None = None,
+) -> go.Figure:
+    """Several loss curves on one chart; diverged runs end with a cross."""
+    fig = go.Figure()
+    for n, (name, curve) in enumerate(curves.items()):
+        color = RUN_COLORS[n % len(RUN_COLORS)]
+        fig.add_trace(
+            go.Scatter(
+                x=np.arange(len(curve)),
+                y=np.asarray(curve),
+                mode="lines",
+                name=name,
+                line={"color": color, "width": 2},
+                hovertemplate="iteration %{x}<br>loss %{y:.5g}<extra>" + name + "</extra>",
+            )
+        )
+        if diverged and diverged.get(name) is not None:
+            fig.add_trace(
+                go.Scatter(
+                    x=[len(curve) - 1],
+                    y=[curve[-1]],
+                    mode="markers",
+                    showlegend=False,
+                    marker={"symbol": "x", "size": 12, "color": color},
+                    hovertemplate=f"{name} diverged at {diverged[name]}<extra></extra>",
+                )
+            )
+    return _layout(fig, title, "iteration", "training loss")
+
+
+def sweep_figure(sweep) -> go.Figure:
+    """Final loss against learning rate (log axis), diverged rates crossed out, the best one starred."""
+    rates, finals = sweep.learning_rates, sweep.final_losses
+    ok = np.array([d is None for d in sweep.diverged_at])
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=rates[ok],
+            y=finals[ok],
+            mode="lines+markers",
+            name="final loss",
+            line={"color": TRAIN_COLOR, "width": 2},
+            marker={"size": 8},
+            hovertemplate="learning rate %{x:.3g}<br>final loss %{y:.5g}<extra></extra>",
+        )
+    )
+    if (~ok).any():
+        fig.add_trace(
+            go.Scatter(
+                x=rates[~ok],
+                y=finals[~ok],
+                mode="markers",
+                name="diverged",
+                marker={"symbol": "x", "size": 13, "color": "#B00020"},
+                customdata=np.array([d for d in sweep.diverged_at if d is not None]),
+                hovertemplate="learning rate %{x:.3g}<br>diverged at iteration %{customdata}<extra></extra>",
+            )
+        )
+    best = sweep.best_index
+    if best is not None:
+        fig.add_trace(
+            go.Scatter(
+                x=[rates[best]],
+                y=[finals[best]],
+                mode="markers",
+                name="best",
+                marker={"symbol": "star", "size": 18, "color": "#E69F00", "line": {"color": "black", "width": 1}},
+                hovertemplate="best: learning rate %{x:.3g}<br>final loss %{y:.5g}<extra></extra>",
+            )
+        )
+    _layout(fig, "Learning-rate sweep: final loss", "learning rate", "final training loss")
+    fig.update_xaxes(type="log", exponentformat="power")
+    return fig
+
+
+def sweep_curves_figure(sweep) -> go.Figure:
+    names = {f"lr {r:.3g}": c for r, c in zip(sweep.learning_rates, sweep.loss_curves, strict=True)}
+    diverged = {f"lr {r:.3g}": d for r, d in zip(sweep.learning_rates, sweep.diverged_at, strict=True)}
+    fig = compare_loss_figure(names, "Learning-rate sweep: loss curves", diverged)
+    fig.update_yaxes(type="log")
+    return fig
+
+
+def confusion_figure(matrix: np.ndarray, classes, title: str = "Confusion matrix") -> go.Figure:
+    labels = np.array([str(c) for c in classes], dtype=object)
+    fig = go.Figure(
+        go.Heatmap(
+            z=matrix,
+            x=labels,
+            y=labels,
+            colorscale="Blues",
+            showscale=False,
+            text=matrix,
+            texttemplate="%{text}",
+            hovertemplate="true %{y}<br>predicted %{x}<br>%{z} points<extra></extra>",
+        )
+    )
+    _layout(fig, title, "predicted class", "true class", height=360)
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(type="category")
+    return fig
+
+
+def class_probability_figures(result, resolution: int = 80) -> list[go.Figure]:
+    """One map per class: the probability the model gives that class over the plane."""
+    gx, gy, grid = _grid(result, resolution)
+    proba = result.model.predict_proba(result.feature_map.transform(grid)).astype(np.float32)
+    names = result.train.feature_names
+    out = []
+    for i, c in enumerate(result.classes):
+        color = CLASS_COLORS[i % len(CLASS_COLORS)]
+        fig = go.Figure(
+            go.Heatmap(
+                x=gx,
+                y=gy,
+                z=proba[:, i].reshape(resolution, resolution),
+                zmin=0,
+                zmax=1,
+                zsmooth="best",
+                colorscale=[[0, "rgba(255,255,255,0)"], [1, _rgba(color, 0.85)]],
+                colorbar={"thickness": 10},
+                hovertemplate=f"{names[0]} %{{x:.3g}}<br>{names[1]} %{{y:.3g}}<br>P({c}) %{{z:.3f}}<extra></extra>",
+            )
+        )
+        _layout(fig, f"P({c})", names[0], names[1], height=300)
+        out.append(fig)
+    return out

@@ -1,0 +1,131 @@
+"""Where the data comes from: a built-in set, an uploaded CSV, and the editable table."""
+
+from __future__ import annotations
+
+import hashlib
+
+import streamlit as st
+
+from cedash import export
+from cedash.builtin_datasets import DATASETS, load_dataset
+from cedash.csv_reader import read_csv
+from cedash.dataset import DataError, Dataset
+from cedash.table import frame_to_dataset
+
+from .state import LIMITS, keep, remember, widget
+
+EDITABLE_ROWS = 5_000
+
+
+def builtin_data() -> tuple[Dataset, str]:
+    name = widget(st.selectbox, "dataset", format_func=str)
+    st.caption(DATASETS[name].description)
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        n = widget(st.number_input, "n", step=10)
+    with c2:
+        noise = widget(st.number_input, "noise", step=0.05, format="%.2f")
+    with c3:
+        seed = widget(st.number_input, "seed", step=1)
+    return load_dataset(
+        name, n_samples=int(n), noise=float(noise), seed=int(seed)
+    ), f"builtin|{name}|{n}|{noise}|{seed}"
+
+
+def uploaded_data() -> tuple[Dataset | None, str]:
+    upload = st.file_uploader(
+        "CSV file",
+        type=["csv", "txt", "tsv"],
+        key="upload",
+        help="A table with one row per point: numeric feature columns and one column of labels.",
+        max_upload_size=max(1, LIMITS.max_upload_bytes // (1024 * 1024)),
+    )
+    state = st.session_state
+    drop = st.checkbox(
+        "Drop rows with missing or infinite values",
+        key="drop_bad",
+        help="Rows with an empty or infinite value cannot be trained on. Tick to leave them out.",
+    )
+    if upload is not None:
+        raw = upload.getvalue()
+        digest = hashlib.sha1(raw).hexdigest()[:12]
+        target = state.get("target") if state.get("target_for") == digest else None
+        try:
+            data = read_csv(raw, target=target, drop_invalid_rows=drop, limits=LIMITS, name=upload.name)
+        except DataError as exc:
+            st.error(f"{upload.name}: {exc}")
+            if "good_upload" in state:
+                st.caption(f"Still showing the last file that worked, {state.good_upload[0].name}.")
+        else:
+            state.good_upload = (data, digest)
+            state.target_for = digest
+    if "good_upload" not in state:
+        st.info("Upload a CSV file to train on your own data. Until then the built-in data set is used.")
+        return None, ""
+    data, digest = state.good_upload
+    columns = [*data.feature_names, data.target_name]
+    keep("target")
+    if state.get("target") not in columns:
+        state.target = data.target_name
+    st.selectbox(
+        "Target column",
+        columns,
+        key="target",
+        help="The column that holds the class of each row; the others are the features.",
+    )
+    remember("target")
+    if state.target != data.target_name and upload is None:
+        st.caption("Upload the file again to change its target column.")
+    return data, f"upload|{digest}|{data.target_name}|{drop}"
+
+
+def display_features(data: Dataset) -> Dataset:
+    """Pick the two features to train on and draw; data with two features needs no choice."""
+    if data.n_features == 2:
+        return data
+    names = list(data.feature_names)
+    state = st.session_state
+    for key, default in (("fx", names[0]), ("fy", names[1])):
+        keep(key)
+        if state.get(key) not in names:
+            state[key] = default
+    c1, c2 = st.columns(2)
+    with c1:
+        fx = st.selectbox("x-axis feature", names, key="fx", help="The first of the two features the model uses.")
+    with c2:
+        fy = st.selectbox("y-axis feature", names, key="fy", help="The second of the two features the model uses.")
+    remember("fx", "fy")
+    if fx == fy:
+        st.warning("Pick two different features; using the next one for the y axis.")
+        fy = names[(names.index(fx) + 1) % len(names)]
+    return data.select_features([fx, fy])
+
+
+def edited_data(data: Dataset, data_key: str) -> Dataset:
+    """Show the data in an editable table and return it with the user's edits.
+
+    Edits are kept per data set for the whole session: when the editor's own
+    state is gone (other data was shown meanwhile), the table starts from the
+    last edited version instead of the original.
+    """
+    state = st.session_state
+    table_key = "table_" + hashlib.sha1(f"{data_key}|{data.feature_names}".encode()).hexdigest()[:10]
+    state.table_key = table_key
+    if data.n_samples > EDITABLE_ROWS:
+        st.caption(f"Tables over {EDITABLE_ROWS:,} rows are shown but not edited; the first 1,000 rows:")
+        st.dataframe(export.dataset_frame(data).head(1000), height=300)
+        return data
+    bases = state.setdefault("table_bases", {})
+    latest = state.setdefault("table_latest", {})
+    if table_key not in state or table_key not in bases:
+        bases[table_key] = latest.get(table_key, export.dataset_frame(data))
+    st.caption(
+        "Change values or labels, add rows at the bottom, or select rows and delete them. "
+        "Edits are kept while you change other settings."
+    )
+    edited = st.data_editor(bases[table_key], key=table_key, num_rows="dynamic", height=320, width="stretch")
+    latest[table_key] = edited
+    result = frame_to_dataset(edited, target=data.target_name, name=data.name)
+    for note in result.notes:
+        st.caption(note)
+    return result

@@ -1,0 +1,257 @@
+"""The tabs that show how the model learns: replay, landscape, per-point loss, optimisers, runs compared, sweep."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cedash import figures, insight_figures
+from cedash.compare import MAX_PINNED, comparison_table, race_configs, run_label
+from cedash.dataset import DataError
+from cedash.experiment import run
+from cedash.landscape import loss_landscape, weight_names, weight_path
+from cedash.pointwise import point_losses
+from cedash.run_cache import fingerprint
+from cedash.settings import LEARNING_RATE_SCALE, nearest_scale_value
+from cedash.sweep import log_spaced_rates, sweep
+
+from .state import LIMITS, run_cache
+
+
+def cached(key, compute):
+    value, _ = run_cache().get_or_compute(key, compute)
+    return value
+
+
+def replay_iteration(result, result_key) -> int:
+    """The iteration the replay slider shows, reset to the end when the run changes."""
+    state = st.session_state
+    if state.get("replay_for") != result_key:
+        state.replay_for = result_key
+        state.replay_iter = int(result.model.n_iter_)
+        state.replay_playing = False
+    return int(state.replay_iter)
+
+
+def replay_tab(result, result_key) -> None:
+    n = int(result.model.n_iter_)
+    state = st.session_state
+    replay_iteration(result, result_key)
+    step = max(1, n // 60)
+
+    # While playing, only this fragment reruns on a timer: nothing retrains, frames are drawn on demand.
+    @st.fragment(run_every=0.5 if state.replay_playing else None)
+    def player():
+        if state.replay_playing:
+            if state.replay_iter >= n:
+                state.replay_playing = False
+                st.rerun()
+            state.replay_iter = min(n, state.replay_iter + step)
+        c1, c2 = st.columns([1, 5], vertical_alignment="bottom")
+        if c1.button(
+            "⏸ Pause" if state.replay_playing else "▶ Play",
+            key="replay_play",
+            help="Play the training back from the start, one frame every half second.",
+        ):
+            state.replay_playing = not state.replay_playing
+            if state.replay_playing and state.replay_iter >= n:
+                state.replay_iter = 0
+            st.rerun()
+        c2.slider(
+            "Iteration",
+            0,
+            max(n, 1),
+            key="replay_iter",
+            disabled=n == 0,
+            help="Move through training: the boundary, the loss marker and the weights follow.",
+        )
+        it = int(state.replay_iter)
+        st.plotly_chart(
+            figures.boundary_figure(result, iteration=it, resolution=80, size_by_loss=True),
+            width="stretch",
+            key="replay_boundary",
+        )
+        st.caption(
+            "The model as it was at this iteration. Bigger points cost more loss: the model is "
+            "confidently wrong about them, or unsure."
+        )
+        left, right = st.columns(2)
+        left.plotly_chart(figures.loss_figure(result, marker_iteration=it), width="stretch", key="replay_loss")
+        right.plotly_chart(insight_figures.weights_figure(result, it), width="stretch", key="replay_weights")
+
+    player()
+
+
+def landscape_tab(result, result_key) -> None:
+    model = result.model
+    names = weight_names(model, result.feature_map.feature_names_)
+    k, d = model.coef_.shape
+    choices = names if model.fit_intercept else names[: k * d]
+    state = st.session_state
+    for key, default in (("land_a", choices[0]), ("land_b", choices[min(1, len(choices) - 1)])):
+        if state.get(key) not in choices:
+            state[key] = default
+    c1, c2 = st.columns(2)
+    a = c1.selectbox("First weight", choices, key="land_a", help="The weight along the horizontal axis.")
+    b = c2.selectbox(
+        "Second weight",
+        choices,
+        key="land_b",
+        help="The weight along the vertical axis. All other weights stay at their final values.",
+    )
+    if a == b:
+        st.info("Pick two different weights to see the landscape between them.")
+        return
+    i, j = names.index(a), names.index(b)
+    land = cached(("landscape", result_key, i, j), lambda: loss_landscape(result, i, j))
+    it = replay_iteration(result, result_key)
+    st.plotly_chart(insight_figures.landscape_figure(land, marker_iteration=it), width="stretch", key="landscape_chart")
+    others = len(names) - 2
+    st.caption(
+        "Contours of the training loss over two weights; the path is where gradient descent went, from the "
+        "green start to the red star. Each step goes downhill, at right angles to the contours. "
+        + (
+            f"The other {others} weight(s) are held at their final values, so this is a slice through the end point."
+            if others
+            else ""
+        )
+        + " Try a large learning rate to see it overshoot and zig-zag, or momentum to see it curve."
+    )
+
+
+def points_tab(result, result_key) -> None:
+    it = replay_iteration(result, result_key)
+    pts = point_losses(result, result.train, it)
+    st.caption(f"Training points at iteration {it} (move the Replay slider to change it).")
+    left, right = st.columns(2)
+    left.plotly_chart(insight_figures.point_loss_figure(pts, result.classes), width="stretch", key="points_sorted")
+    right.plotly_chart(insight_figures.neg_log_figure(pts, result.classes), width="stretch", key="points_curve")
+    st.caption(
+        "Cross-entropy charges each point −log p, where p is the probability the model gives its true "
+        "label. Near p = 1 that costs almost nothing; as p falls towards 0 the cost climbs without limit. "
+        "Confidently wrong points cost the most."
+    )
+
+
+def optimizer_tab(data, config, result) -> None:
+    runs = {}
+    fp = fingerprint(data)
+    for name, cfg in race_configs(config).items():
+        runs[name] = cached((fp, cfg), lambda cfg=cfg: run(data, cfg, limits=LIMITS))
+    curves = {name: r.loss_curve for name, r in runs.items()}
+    diverged = {name: r.diverged_at for name, r in runs.items()}
+    st.plotly_chart(
+        insight_figures.compare_loss_figure(curves, "Optimiser race: loss per iteration", diverged),
+        width="stretch",
+        key="race_loss",
+    )
+    gd = runs["gd"]
+    land = cached(("landscape", fp, race_configs(config)["gd"], 0, 1), lambda: loss_landscape(gd, 0, 1))
+    paths = {name: weight_path(r.model, 0, 1) for name, r in runs.items()}
+    fig = insight_figures.landscape_figure(land, paths)
+    fig.update_layout(title={"text": "Optimiser race: paths on the loss landscape"})
+    st.plotly_chart(fig, width="stretch", key="race_landscape")
+    st.caption(
+        f"All four optimisers start from zero with learning rate {config.learning_rate:g} for "
+        f"{config.max_iter} iterations. Momentum and Nesterov build up speed and curve; Adam takes "
+        "steps of about the same size in every direction."
+    )
+
+
+def compare_tab(result, data_name: str) -> None:
+    state = st.session_state
+    pinned = state.setdefault("pinned", {})
+    label = run_label(result, data_name)
+    full = len(pinned) >= MAX_PINNED
+    if st.button(
+        "📌 Pin this run",
+        key="pin",
+        disabled=full or label in pinned,
+        help=f"Keep this run to compare with others (up to {MAX_PINNED}). Then change settings.",
+    ):
+        pinned[label] = result
+    if full:
+        st.caption(f"{MAX_PINNED} runs are pinned, the most this page keeps; remove one to pin another.")
+    if not pinned:
+        st.info("Pin this run, change a setting, and pin again: the runs appear here side by side.")
+        return
+    runs = {**pinned}
+    if label not in runs:
+        runs[f"now: {label}"] = result
+    curves = {name: r.loss_curve for name, r in runs.items()}
+    diverged = {name: r.diverged_at for name, r in runs.items()}
+    st.plotly_chart(insight_figures.compare_loss_figure(curves, diverged=diverged), width="stretch", key="compare_loss")
+    st.dataframe(comparison_table(runs), width="stretch")
+    names = list(runs)
+    for row in range(0, len(names), 3):
+        cols = st.columns(3)
+        for col, name in zip(cols, names[row : row + 3], strict=False):
+            with col:
+                fig = figures.boundary_figure(runs[name], resolution=50, max_points=2000)
+                fig.update_layout(title={"text": name}, height=320, showlegend=False)
+                st.plotly_chart(fig, width="stretch", key=f"compare_boundary_{row}_{name}")
+                if name in pinned and st.button("Remove", key=f"unpin_{name}", help="Stop comparing this run."):
+                    del pinned[name]
+                    st.rerun()
+
+
+def _use_rate(rate: float) -> None:
+    st.session_state.lr = rate
+    st.session_state.lr_scale = nearest_scale_value(rate)
+
+
+def sweep_tab(data, config) -> None:
+    state = st.session_state
+    state.setdefault("sweep_k", 12)
+    state.setdefault("sweep_range", (1e-3, 10.0))
+    c1, c2 = st.columns([1, 2])
+    k = c1.number_input(
+        "How many rates",
+        2,
+        24,
+        key="sweep_k",
+        help="The number of learning rates to try, evenly spaced on a log scale.",
+    )
+    low, high = c2.select_slider(
+        "Range of learning rates",
+        LEARNING_RATE_SCALE,
+        key="sweep_range",
+        help="The smallest and largest learning rate to try.",
+    )
+    key = ("sweep", fingerprint(data), config, int(k), low, high)
+    if st.button(
+        "Run the sweep",
+        key="run_sweep",
+        type="primary",
+        help="Train one model per learning rate, all at once, with the other settings as they are.",
+    ):
+        try:
+            cached(key, lambda: sweep(data, config, log_spaced_rates(low, high, int(k)), limits=LIMITS))
+            state.sweep_key = key
+        except DataError as exc:
+            st.error(str(exc))
+            return
+    if state.get("sweep_key") is None:
+        st.info("Press the button to train several learning rates side by side.")
+        return
+    if state.sweep_key != key:
+        st.caption("The settings changed since the last sweep; press the button to run it again.")
+        return
+    result = cached(key, lambda: sweep(data, config, log_spaced_rates(low, high, int(k)), limits=LIMITS))
+    left, right = st.columns(2)
+    left.plotly_chart(insight_figures.sweep_figure(result), width="stretch", key="sweep_final")
+    right.plotly_chart(insight_figures.sweep_curves_figure(result), width="stretch", key="sweep_curves")
+    n_div = sum(d is not None for d in result.diverged_at)
+    if result.best_rate is None:
+        st.warning("Every learning rate diverged. Try a lower range, or standardise the features.")
+        return
+    st.success(
+        f"Best learning rate: {result.best_rate:.3g}, final loss {result.final_losses[result.best_index]:.4g}."
+        + (f" {n_div} of {len(result.learning_rates)} rates diverged (crossed out)." if n_div else "")
+    )
+    st.button(
+        f"Use learning rate {result.best_rate:.3g}",
+        key="use_best",
+        on_click=_use_rate,
+        args=(float(f"{result.best_rate:.3g}"),),
+        help="Set the learning rate to the best one found.",
+    )

@@ -1,0 +1,68 @@
+"""Session state: settings from the URL, widgets bound to it, and values that must survive reruns."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cedash.limits import Limits
+from cedash.run_cache import RunCache
+from cedash.settings import SETTINGS, nearest_scale_value, settings_from_query
+
+LIMITS = Limits.from_env()
+SOURCES = ("Built-in data set", "My CSV file")
+
+
+@st.cache_resource
+def run_cache() -> RunCache:
+    """Finished runs and derived views, shared by every session: same data and settings, same result."""
+    return RunCache(max_entries=64)
+
+
+def init_state() -> None:
+    """On a session's first run, take settings from the URL (checked and clamped) or the defaults."""
+    state = st.session_state
+    if "initialised" in state:
+        return
+    values, notes = settings_from_query(st.query_params.to_dict())
+    for key, setting in SETTINGS.items():
+        state[key] = values.get(key, setting.default)
+    state.lr_scale = nearest_scale_value(state.lr)
+    state.source = SOURCES[0]
+    state.url_notes = notes
+    state.initialised = True
+
+
+def keep(key: str) -> None:
+    """Widgets that are not drawn in a run lose their state; restore it from a shadow copy."""
+    shadow = f"_kept_{key}"
+    if key not in st.session_state and shadow in st.session_state:
+        st.session_state[key] = st.session_state[shadow]
+
+
+def remember(*keys: str) -> None:
+    for key in keys:
+        if key in st.session_state:
+            st.session_state[f"_kept_{key}"] = st.session_state[key]
+
+
+def widget(kind, key: str, **kwargs):
+    """A settings widget bound to the URL, with the label, range and help text from cedash.settings."""
+    s = SETTINGS[key]
+    keep(key)
+    if kind in (st.slider, st.number_input) and s.low is not None:
+        cast = int if s.kind == "int" else float
+        kwargs.setdefault("min_value", cast(s.low))
+        kwargs.setdefault("max_value", cast(s.high))
+    if kind in (st.selectbox, st.radio):
+        kwargs.setdefault("options", s.choices)
+    value = kind(s.label, key=key, help=s.help, bind="query-params", **kwargs)
+    remember(key)
+    return value
+
+
+def sync_lr_from_scale():
+    st.session_state.lr = float(st.session_state.lr_scale)
+
+
+def sync_scale_from_lr():
+    st.session_state.lr_scale = nearest_scale_value(st.session_state.lr)
