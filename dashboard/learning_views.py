@@ -202,7 +202,6 @@ def _use_rate(rate: float) -> None:
 def sweep_tab(data, config) -> None:
     state = st.session_state
     state.setdefault("sweep_k", 12)
-    state.setdefault("sweep_range", (1e-3, 10.0))
     c1, c2 = st.columns([1, 2])
     k = c1.number_input(
         "How many rates",
@@ -214,6 +213,7 @@ def sweep_tab(data, config) -> None:
     low, high = c2.select_slider(
         "Range of learning rates",
         LEARNING_RATE_SCALE,
+        value=(1e-3, 10.0),
         key="sweep_range",
         help="The smallest and largest learning rate to try.",
     )

@@ -55,6 +55,8 @@ def texts(elements) -> list[str]:
 def assert_clean(at: AppTest) -> None:
     """No exception element, and no traceback text anywhere on the page."""
     assert len(at.exception) == 0, [e.value for e in at.exception]
+    unexpected = [t for t in texts(at.error) if "Something went wrong" in t]
+    assert not unexpected, unexpected
     for kind in (at.error, at.warning, at.markdown, at.caption):
         for text in texts(kind):
             assert "Traceback" not in str(text)

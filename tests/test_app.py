@@ -221,3 +221,107 @@ def test_every_widget_has_a_tooltip(app):
     for kind in kinds:
         for w in getattr(app, kind):
             assert w.help, f"{kind} {w.label!r} has no tooltip"
+
+
+def open_tab(at, name):
+    at.session_state["view"] = name
+    at.run()
+    assert_clean(at)
+    return figures(at)
+
+
+def test_only_the_open_tab_builds_its_figures(app):
+    assert "Loss landscape" not in figures(app)
+    figs = open_tab(app, "Landscape")
+    assert "Loss landscape" in figs and "Decision boundary" not in figs
+
+
+def test_replay_redraws_boundary_loss_marker_and_weights_at_an_iteration(app):
+    figs = open_tab(app, "Replay")
+    assert app.slider(key="replay_iter").value == 500
+    app.slider(key="replay_iter").set_value(0).run()
+    assert_clean(app)
+    figs = figures(app)
+    np.testing.assert_allclose(figs["Decision boundary"]["data"][0]["z"], 0.5, atol=1e-6)
+    marker = figs["Loss per iteration"]["data"][-1]
+    assert marker["name"] == "now" and list(marker["x"]) == [0]
+    assert "Weights at iteration 0" in figs
+    app.slider(key="replay_iter").set_value(250).run()
+    assert "Weights at iteration 250" in figures(app)
+    # Moving the slider does not retrain: the run comes from the cache.
+    assert app.session_state["last_run_cached"] is True
+    app.button(key="replay_play").click().run()
+    assert app.session_state["replay_playing"] is True
+    assert_clean(app)
+
+
+def test_landscape_draws_the_path_over_two_chosen_weights(app):
+    figs = open_tab(app, "Landscape")
+    land = figs["Loss landscape"]
+    assert land["data"][0]["type"] == "contour"
+    assert land["layout"]["xaxis"]["title"]["text"] == "w[x1]"
+    names = [t.get("name") for t in land["data"]]
+    assert "gradient descent: start" in names and "gradient descent: end" in names
+    app.selectbox(key="land_b").set_value("b").run()
+    assert_clean(app)
+    assert figures(app)["Loss landscape"]["layout"]["yaxis"]["title"]["text"] == "b"
+
+
+def test_points_tab_shows_per_point_loss(app):
+    figs = open_tab(app, "Points")
+    bars = figs["Loss of each point, largest first"]["data"][0]["y"]
+    assert len(bars) == 150 and np.all(np.diff(bars) <= 0)
+    assert "What each point costs: −log p" in figs
+
+
+def test_optimiser_race(app):
+    figs = open_tab(app, "Optimisers")
+    race = figs["Optimiser race: loss per iteration"]
+    assert [t["name"] for t in race["data"]] == ["gd", "momentum", "nesterov", "adam"]
+    paths = figs["Optimiser race: paths on the loss landscape"]
+    assert {"gd", "momentum", "nesterov", "adam"} <= {t.get("name") for t in paths["data"]}
+
+
+def test_pinned_runs_are_compared_and_survive_reruns(app):
+    open_tab(app, "Compare")
+    app.button(key="pin").click().run()
+    app.number_input(key="lr").set_value(1.0).run()
+    app.button(key="pin").click().run()
+    app.run()  # a rerun with nothing changed
+    app.selectbox(key="optimizer").set_value("adam").run()  # and a change of setting
+    assert_clean(app)
+    assert len(app.session_state["pinned"]) == 2
+    figs = figures(app)
+    names = [t["name"] for t in figs["Loss per iteration, runs compared"]["data"]]
+    assert names == ["moons: gd, lr 0.1, 500 it", "moons: gd, lr 1, 500 it", "now: moons: adam, lr 1, 500 it"]
+    table = app.dataframe[0].value
+    assert list(table["learning_rate"]) == [0.1, 1.0, 1.0]
+    assert list(table["optimizer"]) == ["gd", "gd", "adam"]
+    first = next(iter(app.session_state["pinned"]))
+    app.button(key=f"unpin_{first}").click().run()
+    assert len(app.session_state["pinned"]) == 1
+    assert_clean(app)
+
+
+def test_sweep_trains_many_rates_and_offers_the_best(app):
+    open_tab(app, "Sweep")
+    app.button(key="run_sweep").click().run()
+    assert_clean(app)
+    figs = figures(app)
+    final = figs["Learning-rate sweep: final loss"]
+    assert len(final["data"][0]["x"]) + len(final["data"][1]["x"] if len(final["data"]) > 2 else []) <= 12
+    assert len(figs["Learning-rate sweep: loss curves"]["data"]) >= 12
+    success = app.success[0].value
+    assert success.startswith("Best learning rate:")
+    app.button(key="use_best").click().run()
+    assert app.number_input(key="lr").value == pytest.approx(float(success.split(":")[1].split(",")[0]))
+
+
+def test_multiclass_shows_confusion_matrix_and_class_maps():
+    at = new_app({"dataset": "three blobs", "noise": "0.6"})
+    at.run()
+    assert_clean(at)
+    figs = figures(at)
+    matrix = np.asarray(figs["Confusion matrix (test points)"]["data"][0]["z"])
+    assert matrix.shape == (3, 3) and matrix.sum() == 50
+    assert {"P(0)", "P(1)", "P(2)"} <= set(figs)
