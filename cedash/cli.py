@@ -1,0 +1,268 @@
+"""The command line: ``cedash fit`` trains on a CSV file or a built-in set, ``cedash loss`` scores predictions.
+
+Bad input of any kind ends with exit status 2 and one line on stderr starting
+``error:``; a user never sees a traceback. Results go to stdout, the progress
+bar to stderr, and only when stderr is a terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+
+from . import experiment
+from .builtin_datasets import dataset_names, load_dataset
+from .csv_reader import InvalidRowsError, read_csv
+from .dataset import DataError
+from .limits import Limits
+from .losses import cross_entropy_loss
+from .optimizers import OPTIMIZERS
+
+BAD_INPUT = 2
+
+
+class UsageError(Exception):
+    """A command line that argparse or a value check rejected."""
+
+
+class _Parser(argparse.ArgumentParser):
+    # argparse prints the whole usage and exits on its own; cedash promises one line and exit status 2.
+    def error(self, message):
+        raise UsageError(message)
+
+
+def _checked(convert, test, wanted):
+    def parse(text):
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {wanted}, not {text!r}") from None
+        if not test(value):
+            raise argparse.ArgumentTypeError(f"expected {wanted}, not {text!r}")
+        return value
+
+    parse.__name__ = wanted  # argparse names the type in some messages
+    return parse
+
+
+positive_float = _checked(float, lambda v: math.isfinite(v) and v > 0, "a positive number")
+non_negative_float = _checked(float, lambda v: math.isfinite(v) and v >= 0, "zero or a positive number")
+positive_int = _checked(int, lambda v: v >= 1, "a whole number of at least 1")
+seed_int = _checked(int, lambda v: 0 <= v < 2**32, "a whole number from 0 to 4294967295")
+share = _checked(float, lambda v: 0 <= v < 1, "a share from 0 up to (not including) 1")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="cedash",
+        description="See and tune how a classifier learns by gradient descent on the cross-entropy loss.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{fit,loss}")
+
+    fit = commands.add_parser("fit", help="train a classifier on a CSV file or a built-in data set")
+    fit.add_argument("data", nargs="?", metavar="DATA.csv", help="the CSV file to train on")
+    fit.add_argument("--dataset", metavar="NAME", help=f"a built-in data set instead: {', '.join(dataset_names())}")
+    fit.add_argument("--target", metavar="COL", help="the column to predict (default: label/target/class/y or last)")
+    fit.add_argument("--drop-invalid-rows", action="store_true", help="drop rows with missing or infinite values")
+    fit.add_argument("--n-samples", type=positive_int, default=200, metavar="N", help="points in a built-in shape")
+    fit.add_argument("--noise", type=non_negative_float, default=0.2, metavar="F", help="noise of a built-in shape")
+    fit.add_argument("--lr", type=positive_float, default=0.1, metavar="RATE", help="learning rate (default 0.1)")
+    fit.add_argument("--iters", type=positive_int, default=1000, metavar="N", help="iterations (default 1000)")
+    fit.add_argument("--optimizer", choices=OPTIMIZERS, default="gd", help="update rule (default gd)")
+    fit.add_argument("--batch-size", type=positive_int, default=None, metavar="N", help="mini-batch size")
+    fit.add_argument("--l2", type=non_negative_float, default=0.0, metavar="A", help="L2 penalty (default 0)")
+    fit.add_argument("--no-intercept", action="store_true", help="fit no bias term, like the article")
+    fit.add_argument("--standardize", action="store_true", help="standardise the features")
+    fit.add_argument("--degree", type=positive_int, default=1, metavar="K", help="polynomial degree (default 1)")
+    fit.add_argument("--test-size", type=share, default=0.25, metavar="F", help="test share (default 0.25)")
+    fit.add_argument("--seed", type=seed_int, default=0, metavar="S", help="seed for split, batches and data")
+    fit.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
+    fit.add_argument("--history", metavar="FILE.csv", help="write the loss at every iteration to this CSV file")
+
+    loss = commands.add_parser("loss", help="the mean binary cross-entropy of predicted probabilities")
+    loss.add_argument("--y-true", required=True, metavar="LIST", help="true labels, 0 or 1, e.g. 1,0,1,0")
+    loss.add_argument("--y-pred", required=True, metavar="LIST", help="predicted P(y=1), e.g. 0.8,0.3,0.7,0.2")
+    return parser
+
+
+def main(argv=None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return _fit(args) if args.command == "fit" else _loss(args)
+    except (UsageError, DataError, ValueError, OSError) as exc:
+        _fail(exc)
+        return BAD_INPUT
+    except KeyboardInterrupt:
+        _fail("interrupted")
+        return 130
+
+
+def _fail(problem) -> None:
+    text = " ".join(str(problem).split()) or type(problem).__name__
+    print(f"error: {text}", file=sys.stderr)
+
+
+# -- fit ---------------------------------------------------------------------------------------------------------------
+
+
+def _fit(args) -> int:
+    limits = Limits.from_env()
+    data = _load(args, limits)
+    config = experiment.RunConfig(
+        learning_rate=args.lr,
+        max_iter=args.iters,
+        optimizer=args.optimizer,
+        batch_size=args.batch_size,
+        alpha=args.l2,
+        fit_intercept=not args.no_intercept,
+        standardize=args.standardize,
+        degree=args.degree,
+        test_size=args.test_size,
+        seed=args.seed,
+    )
+    progress = _Progress(config.max_iter) if sys.stderr.isatty() else None
+    try:
+        result = experiment.run(data, config, callback=progress, limits=limits)
+    finally:
+        if progress is not None:
+            progress.close()
+    if args.history:
+        _write_history(args.history, result.loss_curve)
+    summary = _json_safe(result.summary())
+    if args.json:
+        print(json.dumps(summary, allow_nan=False))
+    else:
+        print(_human(result, summary, data))
+    return 0
+
+
+def _load(args, limits: Limits):
+    if (args.data is None) == (args.dataset is None):
+        raise UsageError("give either a CSV file or --dataset NAME, not both or neither")
+    if args.dataset is not None:
+        if args.target is not None:
+            raise UsageError("--target applies to CSV files; a built-in data set has its own target")
+        return load_dataset(args.dataset, args.n_samples, args.noise, args.seed, limits=limits)
+    try:
+        return read_csv(args.data, args.target, drop_invalid_rows=args.drop_invalid_rows, limits=limits)
+    except InvalidRowsError as exc:
+        raise DataError(f"{exc} with --drop-invalid-rows") from None
+
+
+def _write_history(path: str, losses) -> None:
+    try:
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            fh.write("iteration,loss\n")
+            fh.writelines(f"{i},{float(v)!r}\n" for i, v in enumerate(losses))
+    except OSError as exc:
+        raise OSError(f"cannot write the history to {path!r}: {exc.strerror or exc}") from None
+
+
+def _json_safe(value):
+    # json.dumps writes NaN and Infinity, which are not JSON; a number that is not finite becomes null.
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def _human(result, summary: dict, data) -> str:
+    out = [
+        f"data: {data.name}, {data.n_samples:,} rows, {data.n_features} features, "
+        f"classes {', '.join(map(str, summary['classes']))}"
+    ]
+    out += [f"note: {note}" for note in result.train.notes]
+    added = result.feature_map.added_features_
+    if added:
+        out.append(f"added features: {', '.join(added)}")
+    split = f"train {result.train.n_samples:,} rows"
+    if result.test is not None:
+        split += f", test {result.test.n_samples:,} rows"
+    out.append(split)
+    stopped = f" (diverged at iteration {summary['diverged']})" if summary["diverged"] is not False else ""
+    out.append(f"iterations: {summary['n_iter']:,}{stopped}, {summary['fit_seconds']:.2f} s")
+    out.append(f"train loss {_num(summary['train_loss'])}, accuracy {_pct(summary['train_accuracy'])}")
+    if "test_loss" in summary:
+        out.append(f"test loss {_num(summary['test_loss'])}, accuracy {_pct(summary['test_accuracy'])}")
+    if result.model.diverged_at_ is not None:
+        out.append(f"divergence: {result.model.divergence_reason_}; try a smaller --lr")
+    names = summary["features"]
+    for k, row in enumerate(summary["coef"]):
+        label = "" if len(summary["coef"]) == 1 else f" (class {summary['classes'][k]})"
+        weights = ", ".join(f"{nm} {_num(w)}" for nm, w in zip(names, row, strict=True))
+        out.append(f"weights{label}: {weights}; intercept {_num(summary['intercept'][k])}")
+    return "\n".join(out)
+
+
+def _num(v) -> str:
+    return "n/a" if v is None else f"{v:.4f}"
+
+
+def _pct(v) -> str:
+    return "n/a" if v is None else f"{100 * v:.1f}%"
+
+
+class _Progress:
+    """A one-line bar redrawn on stderr at most ten times a second."""
+
+    WIDTH = 30
+
+    def __init__(self, total: int):
+        self.total = total
+        self.last = 0.0
+        self.drawn = False
+
+    def __call__(self, iteration: int, loss: float) -> None:
+        now = time.monotonic()
+        if iteration < self.total and now - self.last < 0.1:
+            return
+        self.last = now
+        filled = self.WIDTH * iteration // self.total
+        bar = "#" * filled + "-" * (self.WIDTH - filled)
+        sys.stderr.write(f"\r[{bar}] {iteration:,}/{self.total:,}  loss {loss:.4f}")
+        sys.stderr.flush()
+        self.drawn = True
+
+    def close(self) -> None:
+        if self.drawn:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+# -- loss --------------------------------------------------------------------------------------------------------------
+
+
+def _loss(args) -> int:
+    y_true = _number_list(args.y_true, "--y-true")
+    y_pred = _number_list(args.y_pred, "--y-pred")
+    if len(y_true) != len(y_pred):
+        raise UsageError(
+            f"--y-true has {len(y_true)} values but --y-pred has {len(y_pred)}; give one of each per sample"
+        )
+    for flag, values in (("--y-true", y_true), ("--y-pred", y_pred)):
+        outside = [v for v in values if not 0 <= v <= 1]
+        if outside:
+            raise UsageError(f"{flag} values must lie between 0 and 1, but {outside[0]:g} does not")
+    print(repr(cross_entropy_loss(y_true, y_pred)))
+    return 0
+
+
+def _number_list(text: str, flag: str) -> list[float]:
+    values = []
+    for part in text.split(","):
+        try:
+            value = float(part)
+        except ValueError:
+            raise UsageError(
+                f"{flag} must be numbers separated by commas, but {part.strip()!r} is not a number"
+            ) from None
+        if not math.isfinite(value):
+            raise UsageError(f"{flag} must hold finite numbers, not {part.strip()!r}")
+        values.append(value)
+    return values
