@@ -5,8 +5,9 @@ whose message is one sentence naming the problem, where it is, and what to do.
 No other exception leaves :func:`read_csv`, and nothing in the file is ever
 evaluated or unpickled: cells are only ever parsed as numbers or kept as text.
 
-Line numbers in messages are the file's lines as a text editor numbers them,
-so the header is line 1 (blank lines and line breaks inside quoted values count).
+Line numbers in messages are the file's lines as a text editor numbers them:
+the header is line 1 (unless blank lines come before it), and blank lines and
+line breaks inside quoted values are counted.
 
 Parsing is done by pandas. A first pass with the standard ``csv`` module, which
 tokenises the same way, checks that every row has as many fields as the header
@@ -617,4 +618,5 @@ def _shorten(value, width: int = 30):
 
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__).rstrip(".")
+    # Library messages can hold several sentences ("Error tokenizing data. C error: ..."); ours are one.
+    return (text[0] if text else type(exc).__name__).rstrip(".").replace(". ", ": ")
