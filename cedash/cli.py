@@ -98,6 +98,9 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         _fail("interrupted")
         return 130
+    except Exception as exc:  # a bug, not bad input: still one line, with a different status
+        _fail(f"internal error ({type(exc).__name__}: {exc}); please report it with the command you ran")
+        return 1
 
 
 def _fail(problem) -> None:
