@@ -23,7 +23,7 @@ def _thin(iterations: np.ndarray, max_points: int) -> np.ndarray:
     return keep
 
 
-def evaluate_history(model, X: np.ndarray, y_idx: np.ndarray, max_points: int = 400, chunk: int = 2_000_000):
+def evaluate_history(model, X: np.ndarray, y_idx: np.ndarray, max_points: int = 200, chunk: int = 2_000_000):
     """Cross-entropy (no penalty) and accuracy of ``model`` on ``(X, y_idx)`` at its recorded iterations.
 
     ``y_idx`` holds class indices into ``model.classes_``. At most ``max_points``

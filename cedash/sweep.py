@@ -17,7 +17,6 @@ import numpy as np
 from .dataset import Dataset
 from .experiment import RunConfig, check_work, prepare
 from .limits import DEFAULT_LIMITS, Limits
-from .losses import softplus
 from .optimizers import make_optimizer
 
 
@@ -42,28 +41,50 @@ class StackedObjective:
         self.fit_intercept = fit_intercept
         self.y = y_idx
         self.neg_s = (1.0 - 2.0 * y_idx)[:, None]
-        self.onehot = np.eye(self.c)[y_idx] if self.c > 1 else None
+
+    def _binary(self, Z):
+        # The same shared-exp formulation as training.BinaryObjective, on all M columns at once:
+        # softplus(t) = max(t, 0) + log1p(exp(-|t|)),  sigmoid(t) = exp(min(t, 0)) / (1 + exp(-|t|)).
+        T = Z
+        T *= self.neg_s
+        top = np.maximum(T, 0.0)
+        np.minimum(T, 0.0, out=T)
+        E = T - top
+        losses = top.sum(axis=0)
+        np.exp(E, out=E)
+        np.log1p(E, out=top)
+        losses += top.sum(axis=0)
+        np.exp(T, out=T)
+        E += 1.0
+        np.divide(self.neg_s / self.n, E, out=E)
+        T *= E
+        return losses / self.n, T
+
+    def _softmax(self, Z):
+        n = self.n
+        rows = np.arange(n)
+        Z3 = Z.reshape(n, self.m, self.c)
+        Z3 -= Z3.max(axis=2, keepdims=True)
+        true_logit = Z3[rows, :, self.y]  # (n, M)
+        np.exp(Z3, out=Z3)
+        S = Z3.sum(axis=2)
+        losses = (np.log(S) - true_logit).mean(axis=0)
+        S *= n
+        Z3 /= S[:, :, None]
+        Z3[rows, :, self.y] -= 1.0 / n
+        return losses, Z
 
     def __call__(self, theta: np.ndarray, grad: np.ndarray) -> np.ndarray:
         """Per-model objective, shape (M,); writes the gradient into ``grad``."""
-        d, n = self.d, self.n
+        d = self.d
         W = theta[:d]
         Z = self.X @ W
         if self.fit_intercept:
             Z += theta[d]
         if self.c == 1:
-            T = Z * self.neg_s
-            losses = softplus(T).mean(axis=0)
-            e = np.exp(-np.abs(T))
-            R = np.where(T >= 0, 1.0, e) / (1.0 + e) * (self.neg_s / n)
+            losses, R = self._binary(Z)
         else:
-            Z3 = Z.reshape(n, self.m, self.c)
-            Z3 -= Z3.max(axis=2, keepdims=True)
-            E = np.exp(Z3)
-            S = E.sum(axis=2, keepdims=True)
-            logp_true = np.take_along_axis(Z3, self.y[:, None, None].repeat(self.m, 1), axis=2)[..., 0]
-            losses = (np.log(S[..., 0]) - logp_true).mean(axis=0)
-            R = ((E / S - self.onehot[:, None, :]) / n).reshape(n, self.m * self.c)
+            losses, R = self._softmax(Z)
         np.dot(self.X.T, R, out=grad[:d])
         grad[d] = R.sum(axis=0) if self.fit_intercept else 0.0
         if self.alpha:
