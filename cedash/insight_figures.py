@@ -133,7 +133,8 @@ def point_loss_figure(points: PointLosses, classes) -> go.Figure:
 
 def neg_log_figure(points: PointLosses, classes) -> go.Figure:
     """The curve −log p against p, with every point placed on it: confidently wrong costs most."""
-    p = np.logspace(-4, 0, 300)
+    # A linear p axis shows the shape of the penalty: flat near 1, climbing without limit towards 0.
+    p = np.concatenate([np.logspace(-4, -2, 60), np.linspace(0.0101, 1, 240)])
     fig = go.Figure(
         go.Scatter(
             x=p,
@@ -158,7 +159,8 @@ def neg_log_figure(points: PointLosses, classes) -> go.Figure:
                 )
             )
     _layout(fig, "What each point costs: −log p", "probability the model gives the true label", "loss", 360)
-    fig.update_xaxes(type="log")
+    fig.update_xaxes(range=[0, 1.02])
+    fig.update_yaxes(range=[0, max(5.0, float(points.loss.max()) * 1.1 if len(points.loss) else 5.0)])
     return fig
 
 

@@ -91,11 +91,12 @@ def _losses(X, y_idx, k, base_theta, i, j, A, B, alpha, chunk=4_000_000):
 
 
 def loss_landscape(
-    result, i: int = 0, j: int = 1, resolution: int = 60, margin: float = 0.25, max_rows: int = 5000
+    result, i: int = 0, j: int = 1, resolution: int = 60, margin: float = 0.25, max_rows: int = 5000, include=()
 ) -> Landscape:
     """Training loss over weights ``i`` and ``j`` (indices into ``weight_names``), around the path taken.
 
-    The grid spans the path plus ``margin`` of its extent on every side. At most
+    The grid spans the path (and any (m, 2) point arrays in ``include``, such as
+    other optimisers' paths) plus ``margin`` of its extent on every side. At most
     ``max_rows`` training rows (a seeded sample) are used for the surface; the
     path itself is exact.
     """
@@ -112,7 +113,8 @@ def loss_landscape(
     if not model.fit_intercept and (i >= k * d or j >= k * d):
         raise ValueError("this model has no intercept; pick two coefficients")
     _, path = weight_path(model, i, j)
-    lo, hi = path.min(axis=0), path.max(axis=0)
+    everything = np.vstack([path, *include])
+    lo, hi = everything.min(axis=0), everything.max(axis=0)
     span = np.maximum(hi - lo, np.maximum(np.abs(hi), 1.0) * 0.5)
     a = np.linspace(lo[0] - margin * span[0], hi[0] + margin * span[0], resolution)
     b = np.linspace(lo[1] - margin * span[1], hi[1] + margin * span[1], resolution)

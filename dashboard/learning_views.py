@@ -145,8 +145,11 @@ def optimizer_tab(data, config, result) -> None:
         key="race_loss",
     )
     gd = runs["gd"]
-    land = cached(("landscape", fp, race_configs(config)["gd"], 0, 1), lambda: loss_landscape(gd, 0, 1))
     paths = {name: weight_path(r.model, 0, 1) for name, r in runs.items()}
+    land = cached(
+        ("race landscape", fp, race_configs(config)["gd"]),
+        lambda: loss_landscape(gd, 0, 1, include=[p for _, p in paths.values()]),
+    )
     fig = insight_figures.landscape_figure(land, paths)
     fig.update_layout(title={"text": "Optimiser race: paths on the loss landscape"})
     st.plotly_chart(fig, width="stretch", key="race_landscape")
