@@ -19,17 +19,18 @@ EDITABLE_ROWS = 5_000
 
 def builtin_data() -> tuple[Dataset, str]:
     name = widget(st.selectbox, "dataset", format_func=str)
-    st.caption(DATASETS[name].description)
+    spec = DATASETS[name]
+    st.caption(spec.description)
     c1, c2, c3 = st.columns(3)
+    # The bundled sets are fixed data: their size and noise knobs are shown but greyed out.
     with c1:
-        n = widget(st.number_input, "n", step=10)
+        n = widget(st.number_input, "n", step=10, disabled=not spec.uses_n)
     with c2:
-        noise = widget(st.number_input, "noise", step=0.05, format="%.2f")
+        noise = widget(st.number_input, "noise", step=0.05, format="%.2f", disabled=not spec.uses_noise)
     with c3:
         seed = widget(st.number_input, "seed", step=1)
-    return load_dataset(
-        name, n_samples=int(n), noise=float(noise), seed=int(seed)
-    ), f"builtin|{name}|{n}|{noise}|{seed}"
+    data = load_dataset(name, n_samples=int(n), noise=float(noise), seed=int(seed))
+    return data, f"builtin|{name}|{n}|{noise}|{seed}"
 
 
 def uploaded_data() -> tuple[Dataset | None, str]:
@@ -89,11 +90,8 @@ def display_features(data: Dataset) -> Dataset:
         keep(key)
         if state.get(key) not in names:
             state[key] = default
-    c1, c2 = st.columns(2)
-    with c1:
-        fx = st.selectbox("x-axis feature", names, key="fx", help="The first of the two features the model uses.")
-    with c2:
-        fy = st.selectbox("y-axis feature", names, key="fy", help="The second of the two features the model uses.")
+    fx = st.selectbox("x-axis feature", names, key="fx", help="The first of the two features the model uses.")
+    fy = st.selectbox("y-axis feature", names, key="fy", help="The second of the two features the model uses.")
     remember("fx", "fy")
     if fx == fy:
         st.warning("Pick two different features; using the next one for the y axis.")
