@@ -142,6 +142,13 @@ def _grid(result: RunResult, resolution: int):
     return gx, gy, np.column_stack([xx.ravel(), yy.ravel()])
 
 
+def sample_note(n: int, limit: int) -> str | None:
+    """What a chart says when it draws a sample of the points instead of all of them."""
+    if n <= limit:
+        return None
+    return f"showing a random sample of {limit:,} of the {n:,} points"
+
+
 def _sample(n: int, limit: int, seed: int = 0) -> np.ndarray:
     if n <= limit:
         return np.arange(n)
@@ -226,6 +233,9 @@ def boundary_figure(
             )
     _add_points(fig, result, iteration, max_points, size_by_loss)
     _layout(fig, "Decision boundary", names[0], names[1], height=500)
+    note = sample_note(result.train.n_samples + (result.test.n_samples if result.test is not None else 0), max_points)
+    if note:
+        fig.update_layout(title={"subtitle": {"text": note}})
     # Below the plot: many class entries would collide with the title on a narrow screen.
     fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.14, "xanchor": "left", "x": 0.0})
     fig.update_xaxes(range=[gx[0], gx[-1]], showgrid=False, zeroline=False)

@@ -9,7 +9,18 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from .figures import CLASS_COLORS, TEST_COLOR, TRAIN_COLOR, _grid, _layout, _rgba, class_color
+from .figures import (
+    CLASS_COLORS,
+    MAX_POINTS,
+    TEST_COLOR,
+    TRAIN_COLOR,
+    _grid,
+    _layout,
+    _rgba,
+    _sample,
+    class_color,
+    sample_note,
+)
 from .landscape import Landscape, weight_names
 from .pointwise import PointLosses
 
@@ -110,9 +121,15 @@ def landscape_figure(
     return fig
 
 
-def point_loss_figure(points: PointLosses, classes) -> go.Figure:
-    """Every point's loss, largest first: the few points that cost the most stand out."""
+def point_loss_figure(points: PointLosses, classes, max_points: int = MAX_POINTS) -> go.Figure:
+    """Every point's loss, largest first: the few points that cost the most stand out.
+
+    Over ``max_points`` points, an evenly spaced selection of the sorted losses is
+    drawn (the largest always included), which keeps the shape of the curve.
+    """
     order = np.argsort(points.loss)[::-1]
+    if len(order) > max_points:
+        order = order[np.unique(np.linspace(0, len(order) - 1, max_points).round().astype(int))]
     cls_index = np.searchsorted(classes, points.y[order])
     colors = np.array([class_color(i) for i in range(len(classes))], dtype=object)[
         np.minimum(cls_index, len(classes) - 1)
@@ -128,10 +145,14 @@ def point_loss_figure(points: PointLosses, classes) -> go.Figure:
             "<br>−log p %{y:.4g}<extra></extra>",
         )
     )
-    return _layout(fig, "Loss of each point, largest first", "point (sorted by loss)", "−log p(true label)", 320)
+    _layout(fig, "Loss of each point, largest first", "point (sorted by loss)", "−log p(true label)", 320)
+    note = sample_note(len(points.loss), max_points)
+    if note:
+        fig.update_layout(title={"subtitle": {"text": note}})
+    return fig
 
 
-def neg_log_figure(points: PointLosses, classes) -> go.Figure:
+def neg_log_figure(points: PointLosses, classes, max_points: int = MAX_POINTS) -> go.Figure:
     """The curve −log p against p, with every point placed on it: confidently wrong costs most."""
     # A linear p axis shows the shape of the penalty: flat near 1, climbing without limit towards 0.
     p = np.concatenate([np.logspace(-4, -2, 60), np.linspace(0.0101, 1, 240)])
@@ -145,8 +166,10 @@ def neg_log_figure(points: PointLosses, classes) -> go.Figure:
             hovertemplate="p %{x:.3g}<br>−log p %{y:.3g}<extra></extra>",
         )
     )
+    keep = _sample(len(points.loss), max_points)
     for i, c in enumerate(classes):
-        mask = points.y == c
+        mask = np.zeros(len(points.loss), dtype=bool)
+        mask[keep] = points.y[keep] == c
         if mask.any():
             fig.add_trace(
                 go.Scatter(

@@ -91,6 +91,8 @@ def test_large_data_is_sampled_and_uses_webgl():
     fig = figures.boundary_figure(result, resolution=20, max_points=1000)
     points = [t for t in fig.data if t.type == "scattergl" and not t.name.startswith("misclassified")]
     assert 990 <= sum(len(t.x) for t in points) <= 1010
+    assert fig.layout.title.subtitle.text == "showing a random sample of 1,000 of the 5,000 points"
+    assert figures.boundary_figure(result, resolution=20).layout.title.subtitle.text is None
 
 
 def test_latex_carries_the_run_numbers(binary_run):
@@ -109,3 +111,17 @@ def test_divergence_message_names_the_iteration():
     assert f"iteration {result.diverged_at}" in message and "smaller learning rate" in message
     fig = figures.loss_figure(result)
     assert np.all(np.isfinite(fig.data[0].y)) and len(fig.data[0].y) == result.diverged_at
+
+
+def test_per_point_charts_draw_a_sample_of_large_data():
+    from cedash import insight_figures
+    from cedash.pointwise import point_losses
+
+    result = run(load_dataset("two blobs", n_samples=3000, noise=1.0), RunConfig(max_iter=20))
+    pts = point_losses(result, result.train)
+    bars = insight_figures.point_loss_figure(pts, result.classes, max_points=500)
+    assert len(bars.data[0].y) == 500
+    assert bars.data[0].y[0] == pts.loss.max()
+    assert "500 of the 2,250 points" in bars.layout.title.subtitle.text
+    curve = insight_figures.neg_log_figure(pts, result.classes, max_points=500)
+    assert sum(len(t.x) for t in curve.data[1:]) == 500
