@@ -1,0 +1,459 @@
+"""How fast the dashboard answers a learning-rate change, in a real headless Chromium.
+
+Run ``python benchmarks/bench_app.py`` (about a minute) with ``--changes N`` (default 20) and
+``--json PATH`` to keep the raw numbers. It starts its own ``streamlit run app.py`` on a free port,
+opens the default page at 1366×768, then types N learning rates into the "Learning rate" box, each one
+new (0.1·1.05^i, after two warm-up changes), so the app's run cache never answers and every change trains.
+
+Per change it measures, in the page's own clock (``performance.now()``) unless said otherwise:
+
+redraw
+    From the Enter key to the moment the page is up to date: the script state is back to 'notRunning'
+    after a 'running', and every chart whose figure changed has been redrawn (all the charts on the open
+    tab, found by title). Streamlit replaces a chart's plot element (or its ``data``) when the figure
+    changes, so a chart counts as redrawn at the first animation frame where it holds new data and
+    plotly has laid it out.
+script run, in the page
+    From 'running' to 'notRunning' on the app element, marked with ``performance.mark``. This is the
+    script as the page lives it: the page handles no message while it draws a chart, so the drawing of
+    the charts that arrive during the run is inside this span.
+script run, server clock
+    The script's own time: the server is ``streamlit run app.py`` with the same flags, started through
+    this file so it can time each run (``--plain`` starts exactly ``python -m streamlit run`` instead,
+    and leaves this out).
+Enter → first message, last message → charts drawn
+    The ends around the run: how soon the server answers, and how long the page draws after the last message.
+websocket bytes
+    The payload of every websocket message received during the rerun (as Playwright reports it, before
+    any compression). Streamlit sends a large message only once per session and refers to it afterwards,
+    so a change whose figures were already sent costs little.
+figure JSON
+    The length of every Plotly figure spec (the JSON ``st.plotly_chart`` sends) in this rerun's messages,
+    read by decoding them as Streamlit's ``ForwardMsg`` protobuf. The figures as plotly.js holds them in the
+    page are no measure: it decodes the base64 arrays in place, and a 120×120 grid then weighs 430 kB as text.
+
+``--timeline`` also prints when each message of the median change reached the page, and what it held.
+
+Targets from the issue: redraw p50 ≤ 250 ms and p95 ≤ 500 ms, figure JSON ≤ 500 kB. The machine matters:
+on two shared cores the browser and the server take turns, so note the load when you quote numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import platform
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "benchmarks" / "results"
+CHROMIUM = "/usr/bin/chromium"
+# Playwright's own browser download does not work offline; these flags let Debian's Chromium run in a container.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+VIEWPORT = {"width": 1366, "height": 768}
+TARGETS = {"redraw_ms": {"p50": 250, "p95": 500}, "figure_json_kb": {"max": 500}}
+WARMUPS = (0.5, 0.7)  # outside the measured sequence, so the measured values stay unseen
+
+CHARTS = '[data-testid="stPlotlyChart"] .js-plotly-plot'
+LOSS_TITLE = "Loss per iteration"
+
+# Installed once the page has loaded. Everything is timed with performance.now(), one clock for all events.
+INSTRUMENT_JS = """
+([chartsSelector, lossTitle]) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const b = window.__bench = {sawRun: false, runStart: null, runEnd: null, enterAt: null,
+                              messages: [], charts: new Map(), snapshot: new Map(), stableFrames: 0};
+  const state = () => app.getAttribute('data-test-script-state');
+  // Each record carries the value before its change; the value after is the next record's oldValue
+  // (or the attribute now), so a fast running→notRunning pair is still seen as two transitions.
+  new MutationObserver((records) => {
+    const t = performance.now();
+    records.forEach((r, i) => {
+      const after = i + 1 < records.length ? records[i + 1].oldValue : state();
+      if (after === 'running' && r.oldValue !== 'running') {
+        b.sawRun = true; b.runStart = t; performance.mark('cedash-run-start');
+      } else if (after === 'notRunning' && r.oldValue === 'running') {
+        b.runEnd = t; performance.mark('cedash-run-end');
+        if (b.runStart !== null) performance.measure('cedash-script-run', 'cedash-run-start', 'cedash-run-end');
+      }
+    });
+  }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state'], attributeOldValue: true});
+  document.addEventListener('keydown', (e) => { if (e.key === 'Enter') b.enterAt = performance.now(); }, true);
+  const title = (gd) => String((gd.layout && gd.layout.title && gd.layout.title.text) || '').replace(/<[^>]*>/g, '');
+  const plots = () => new Map([...document.querySelectorAll(chartsSelector)].map((gd) => [title(gd), gd]));
+  b.arm = () => {
+    b.sawRun = false; b.runStart = b.runEnd = b.enterAt = null; b.stableFrames = 0;
+    b.snapshot = new Map([...plots()].map(([t, gd]) => [t, gd.data]));
+    b.charts = new Map();
+    performance.clearMarks(); performance.clearMeasures();
+    b.messages = [];
+    const frame = () => {
+      const now = performance.now();
+      let changed = false;
+      plots().forEach((gd, t) => {
+        // New data that plotly has laid out (it fills _fullData while plotting) counts as redrawn.
+        if (!b.charts.has(t) && gd.data !== b.snapshot.get(t) && gd._fullData && gd._fullData.length) {
+          b.charts.set(t, now);
+          changed = true;
+        }
+      });
+      b.stableFrames = b.sawRun && state() === 'notRunning' && !changed ? b.stableFrames + 1 : 0;
+      if (!b.done()) requestAnimationFrame(frame);
+    };
+    requestAnimationFrame(frame);
+  };
+  // Done once the script ended, the loss chart (which a new learning rate always changes) was redrawn,
+  // and three frames passed with nothing else changing: a chart redrawn after the script ended still counts.
+  b.done = () => b.sawRun && b.runEnd !== null && b.charts.has(lossTitle) && b.stableFrames >= 3;
+  b.result = () => {
+    const changed = [...b.charts.values()];
+    const script = performance.getEntriesByName('cedash-script-run');
+    const msgs = b.messages.filter((m) => m.t >= b.enterAt);
+    return {
+      redraw_ms: Math.max(b.runEnd, ...changed) - b.enterAt,
+      script_run_ms: script.length ? script[script.length - 1].duration : null,
+      first_message_ms: msgs.length ? msgs[0].t - b.enterAt : null,
+      render_tail_ms: msgs.length ? Math.max(b.runEnd, ...changed) - msgs[msgs.length - 1].t : null,
+      message_times_ms: b.messages.map((m) => m.t - b.enterAt),
+      charts_redrawn: [...b.charts.keys()],
+      charts_on_page: [...plots().keys()],
+    };
+  };
+}
+"""
+
+# Before any page script runs: timestamp every websocket message in the page's clock.
+WEBSOCKET_TAP_JS = """
+(() => {
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (e) => {
+        const size = e.data.byteLength !== undefined ? e.data.byteLength : (e.data.size || e.data.length || 0);
+        if (window.__bench) window.__bench.messages.push({t: performance.now(), size});
+      });
+    }
+  };
+})();
+"""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def streamlit_args(port: int) -> list[str]:
+    args = ["run", "app.py", "--server.port", str(port), "--server.headless", "true"]
+    return [*args, "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
+
+
+def serve_with_script_timer(port: int, times_path: Path) -> None:
+    """`streamlit run app.py`, in this process, writing each script run's start and end to ``times_path``.
+
+    The page's own clock cannot time the script: it shows 'running' late, and while it draws a chart it
+    handles no message, so message times in the page include the drawing. The server's clock can.
+    """
+    from streamlit.runtime.scriptrunner import exec_code, script_runner
+    from streamlit.web import cli
+
+    inner = exec_code.exec_func_with_error_handling
+
+    def timed(func, ctx):
+        start = time.perf_counter()
+        try:
+            return inner(func, ctx)
+        finally:
+            with open(times_path, "a") as out:
+                out.write(f"{start:.6f} {time.perf_counter():.6f}\n")
+
+    script_runner.exec_func_with_error_handling = timed
+    sys.argv = ["streamlit", *streamlit_args(port)]
+    cli.main()
+
+
+def script_runs(times_path: Path) -> list[float]:
+    """Every script run so far, in ms, from the server's own clock."""
+    if not times_path.exists():
+        return []
+    lines = times_path.read_text().split("\n")
+    return [1000 * (float(end) - float(start)) for start, end in (line.split() for line in lines if line.strip())]
+
+
+@contextlib.contextmanager
+def streamlit_server(log_path: Path, times_path: Path | None = None, timeout: float = 60.0):
+    """`streamlit run app.py` on a free port, as the browser tests start it; stopped afterwards.
+
+    With ``times_path`` the server also times each script run (see ``serve_with_script_timer``).
+    """
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    if times_path is None:
+        command = [sys.executable, "-m", "streamlit", *streamlit_args(port)]
+    else:
+        times_path.unlink(missing_ok=True)
+        command = [sys.executable, str(Path(__file__).resolve()), "--serve", str(port), str(times_path)]
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                if proc.poll() is not None:
+                    sys.exit(f"streamlit exited with code {proc.returncode}; see {log_path}")
+                try:
+                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                        if resp.read().decode().strip() == "ok":
+                            break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    sys.exit(f"streamlit did not answer {url}/_stcore/health within {timeout:.0f} s; see {log_path}")
+                time.sleep(0.25)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+
+
+class Frames:
+    """What the server sent over the websocket since the last ``clear``: sizes, and the figure specs by title."""
+
+    def __init__(self):
+        self.clear()
+
+    def clear(self) -> None:
+        self.sizes: list[int] = []
+        self.kinds: list[str] = []
+        self.specs: dict[str, int] = {}
+        self.references = 0
+
+    def received(self, payload) -> None:
+        self.sizes.append(len(payload))
+        self.kinds.append(self._read(payload))
+
+    def _read(self, payload) -> str:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        if isinstance(payload, str):
+            return "text"
+        msg = ForwardMsg.FromString(payload)
+        kind = msg.WhichOneof("type")
+        if kind == "ref_hash":
+            # The browser already holds this message from an earlier rerun; only its hash travels.
+            self.references += 1
+            return kind
+        if kind != "delta" or msg.delta.WhichOneof("type") != "new_element":
+            return kind if kind != "delta" else msg.delta.WhichOneof("type")
+        element = msg.delta.new_element
+        kind = element.WhichOneof("type")
+        if kind == "plotly_chart":
+            spec = element.plotly_chart.spec
+            title = re.sub(r"<[^>]*>", "", json.loads(spec).get("layout", {}).get("title", {}).get("text", ""))
+            self.specs[title] = len(spec.encode())
+            return f"plotly_chart: {title}"
+        return kind
+
+
+def change_learning_rate(page, box, value: float, frames: Frames, times_path: Path | None) -> dict:
+    runs_before = len(script_runs(times_path)) if times_path else 0
+    page.evaluate("window.__bench.arm()")
+    box.fill(f"{value:.6g}")
+    frames.clear()
+    box.press("Enter")
+    page.wait_for_function("window.__bench.done()", timeout=60_000, polling="raf")
+    sample = page.evaluate("window.__bench.result()")
+    sample["lr"] = float(f"{value:.6g}")
+    sample["websocket_bytes"] = sum(frames.sizes)
+    sample["websocket_messages"] = len(frames.sizes)
+    sample["cached_message_references"] = frames.references
+    sample["figure_json_bytes"] = dict(frames.specs)
+    sample["figure_json_kb"] = sum(frames.specs.values()) / 1000
+    runs = script_runs(times_path)[runs_before:] if times_path else []
+    # One change should cause one run; if a callback caused more, they all count.
+    sample["server_script_ms"] = sum(runs) if runs else None
+    sample["server_script_runs"] = len(runs)
+    times = sample.pop("message_times_ms")
+    if len(times) == len(frames.kinds):
+        # Both sides saw the same messages in the same order: the page's clock, Python's decoding.
+        sample["timeline"] = [
+            [round(t, 1), size, kind] for t, size, kind in zip(times, frames.sizes, frames.kinds, strict=True)
+        ]
+    return sample
+
+
+def measure(url: str, changes: int, times_path: Path | None) -> tuple[list[dict], dict]:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        sys.exit(f"Chromium not found at {CHROMIUM}; install Debian's package: apt-get install chromium")
+    frames = Frames()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        context = browser.new_context(viewport=VIEWPORT)
+        context.add_init_script(WEBSOCKET_TAP_JS)
+        page = context.new_page()
+        page.on("websocket", lambda ws: ws.on("framereceived", frames.received))
+        started = time.monotonic()
+        page.goto(url)
+        page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=90_000)
+        page.wait_for_function(
+            "([selector, title]) => [...document.querySelectorAll(selector)].some((gd) => "
+            "String(gd.layout && gd.layout.title && gd.layout.title.text).includes(title))",
+            arg=[CHARTS, LOSS_TITLE],
+            timeout=90_000,
+        )
+        first_load = {
+            "seconds": time.monotonic() - started,
+            "websocket_bytes": sum(frames.sizes),
+            "figure_json_bytes": dict(frames.specs),
+        }
+        page.evaluate(INSTRUMENT_JS, [CHARTS, LOSS_TITLE])
+        box = page.get_by_label("Learning rate", exact=True)
+        for value in WARMUPS:
+            change_learning_rate(page, box, value, frames, times_path)
+        samples = []
+        for i in range(1, changes + 1):
+            sample = change_learning_rate(page, box, 0.1 * 1.05**i, frames, times_path)
+            samples.append(sample)
+            print(
+                f"  {i:2d}  lr={sample['lr']:<9g} redraw {sample['redraw_ms']:6.0f} ms   "
+                f"script {sample['script_run_ms'] or float('nan'):6.0f} ms in the page"
+                + (f", {sample['server_script_ms']:6.0f} ms on the server" if sample["server_script_ms"] else "")
+                + "   "
+                f"{sample['websocket_bytes'] / 1000:6.1f} kB over websocket, "
+                f"{len(sample['charts_redrawn'])}/{len(sample['charts_on_page'])} charts redrawn",
+                flush=True,
+            )
+        exceptions = page.get_by_test_id("stException").count()
+        browser.close()
+    if exceptions:
+        sys.exit("the page showed an exception during the benchmark")
+    return samples, first_load
+
+
+def stats(values: list[float]) -> dict:
+    arr = np.asarray([v for v in values if v is not None], dtype=float)
+    if not arr.size:
+        return {"p50": float("nan"), "p95": float("nan"), "max": float("nan")}
+    return {"p50": float(np.percentile(arr, 50)), "p95": float(np.percentile(arr, 95)), "max": float(arr.max())}
+
+
+def verdict(key: str, summary: dict) -> str:
+    target = TARGETS.get(key)
+    if not target:
+        return ""
+    parts = []
+    for stat, limit in target.items():
+        ok = summary[stat] <= limit
+        parts.append(f"{stat} ≤ {limit:g}: {'met' if ok else f'MISSED by {summary[stat] - limit:.0f}'}")
+    return "; ".join(parts)
+
+
+def print_timeline(sample: dict) -> None:
+    """Messages of one change, in the page's clock from the Enter key; runs of small widget deltas folded."""
+    print(f"\ntimeline of the median change (lr={sample['lr']:g}, redraw {sample['redraw_ms']:.0f} ms):")
+    if "timeline" not in sample:
+        print("  (the page and Python saw different message counts; no timeline)")
+        return
+    small = []
+    for t, size, kind in sample["timeline"]:
+        if size < 1000 and kind not in ("new_session", "script_finished"):
+            small.append(t)
+            continue
+        if small:
+            print(f"  {small[0]:7.0f}–{small[-1]:.0f} ms  {len(small):3d} small messages")
+            small = []
+        print(f"  {t:7.0f} ms  {size / 1000:7.1f} kB  {kind}")
+    if small:
+        print(f"  {small[0]:7.0f}–{small[-1]:.0f} ms  {len(small):3d} small messages")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--changes", type=int, default=20, help="learning-rate changes to time (default 20)")
+    parser.add_argument("--json", type=Path, help="also write the raw numbers here")
+    parser.add_argument(
+        "--timeline", action="store_true", help="print when each message of the median change arrived, and what it was"
+    )
+    parser.add_argument(
+        "--plain",
+        action="store_true",
+        help="run plain `python -m streamlit run`, without the server-side script timer",
+    )
+    parser.add_argument("--serve", nargs=2, metavar=("PORT", "TIMES"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve:
+        serve_with_script_timer(int(args.serve[0]), Path(args.serve[1]))
+        return 0
+
+    times_path = None if args.plain else RESULTS / "script-times.txt"
+    with streamlit_server(RESULTS / "streamlit-server.log", times_path) as url:
+        print(f"Timing {args.changes} learning-rate changes against {url} ...", flush=True)
+        samples, first_load = measure(url, args.changes, times_path)
+
+    rows = [
+        ("redraw_ms", "Enter → every chart redrawn (ms)", [s["redraw_ms"] for s in samples]),
+        ("script_run_ms", "script run, 'running'→'notRunning' (ms)", [s["script_run_ms"] for s in samples]),
+        ("server_script_ms", "script run, server clock (ms)", [s["server_script_ms"] for s in samples]),
+        ("first_message_ms", "Enter → first message (ms)", [s["first_message_ms"] for s in samples]),
+        ("render_tail_ms", "last message → charts drawn (ms)", [s["render_tail_ms"] for s in samples]),
+        ("websocket_kb", "websocket payload per rerun (kB)", [s["websocket_bytes"] / 1000 for s in samples]),
+        ("figure_json_kb", "figure JSON sent, all charts (kB)", [s["figure_json_kb"] for s in samples]),
+    ]
+    rows = [row for row in rows if any(v is not None for v in row[2])]
+    summary = {key: stats(values) for key, _, values in rows}
+    print()
+    print(f"{'':42} {'p50':>8} {'p95':>8} {'max':>8}   target")
+    for key, label, _ in rows:
+        s = summary[key]
+        print(f"{label:42} {s['p50']:8.0f} {s['p95']:8.0f} {s['max']:8.0f}   {verdict(key, s)}")
+    titles = sorted({t for s in samples for t in s["figure_json_bytes"]})
+    per_chart = {t: np.median([s["figure_json_bytes"].get(t, 0) for s in samples]) / 1000 for t in titles}
+    print("figure JSON per chart, median kB: " + ", ".join(f"{t} {kb:.0f}" for t, kb in per_chart.items()))
+    if args.timeline:
+        print_timeline(sorted(samples, key=lambda s: s["redraw_ms"])[len(samples) // 2])
+    print(f"first load: {first_load['seconds']:.1f} s, {first_load['websocket_bytes'] / 1000:.0f} kB over websocket")
+
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        record = {
+            "changes": args.changes,
+            "viewport": VIEWPORT,
+            "python": platform.python_version(),
+            "machine": platform.machine(),
+            "targets": TARGETS,
+            "summary": summary,
+            "first_load": first_load,
+            "samples": samples,
+        }
+        args.json.write_text(json.dumps(record, indent=2))
+        print(f"raw numbers written to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,293 @@
+"""The dashboard in a real headless Chromium, against a real `streamlit run app.py` (fixtures in conftest.py).
+
+AppTest (test_app.py) checks the script's wiring; these tests check what a person gets: the page in a
+browser, widgets typed into, files uploaded, a table cell edited, and the charts Plotly actually drew.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+# Generous upper bounds, never assertions on speed: the machine has two shared cores.
+LOAD_TIMEOUT_MS = 60_000
+RERUN_TIMEOUT_MS = 45_000
+
+APP = '[data-testid="stApp"]'
+CHARTS = '[data-testid="stPlotlyChart"] .js-plotly-plot'
+TITLES = ("Loss per iteration", "Accuracy per iteration", "Decision boundary")
+
+GOOD_CSV = b"height,weight,species\n1.0,2.0,cat\n1.2,1.9,cat\n0.8,2.2,cat\n1.1,2.1,cat\n" + b"".join(
+    f"{3 + i * 0.1:.1f},{5 - i * 0.1:.1f},dog\n".encode() for i in range(6)
+)
+BAD_CSV = b"height,weight,species\n1.0,heavy,cat\n1.2,light,cat\n3.0,heavy,dog\n3.1,light,dog\n"
+
+# Plotly 7 sends numpy arrays base64-encoded ({dtype, bdata}) and plotly.js keeps them that way in `gd.data`;
+# decode them here so Python sees plain lists. Heatmap z grids are left out: no test needs them.
+CHARTS_JS = """
+() => {
+  const TYPES = {f8: Float64Array, f4: Float32Array, i4: Int32Array, u4: Uint32Array, i2: Int16Array,
+                 u2: Uint16Array, i1: Int8Array, u1: Uint8Array, i8: BigInt64Array, u8: BigUint64Array};
+  const decode = (v) => {
+    if (v && typeof v === 'object' && typeof v.bdata === 'string') {
+      const bin = atob(v.bdata);
+      const bytes = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+      return Array.from(new TYPES[v.dtype.replace(/^[<>|=]/, '')](bytes.buffer), Number);
+    }
+    if (ArrayBuffer.isView(v)) return Array.from(v, Number);
+    return v === undefined ? null : v;
+  };
+  const axis = (a) => ({title: a && a.title ? a.title.text : null, range: a && a.range ? a.range.map(Number) : null});
+  return [...document.querySelectorAll('%s')].map((gd) => ({
+    title: String((gd.layout.title && gd.layout.title.text) || '').replace(/<[^>]*>/g, ''),
+    xaxis: axis(gd.layout.xaxis),
+    yaxis: axis(gd.layout.yaxis),
+    traces: gd.data.map((t) => ({name: t.name, type: t.type, x: decode(t.x), y: decode(t.y)})),
+  }));
+}
+""" % CHARTS.replace("'", "\\'")
+
+# The script state stays 'notRunning' for a moment after an action before it turns 'running', so waiting for
+# 'notRunning' alone can return before the rerun even starts. Watch for a 'running' first (oldValue catches a
+# run that starts and ends between two observer callbacks).
+ARM_RERUN_JS = """
+() => {
+  const app = document.querySelector('%s');
+  window.__sawRun = false;
+  if (window.__runObserver) window.__runObserver.disconnect();
+  window.__runObserver = new MutationObserver((records) => {
+    if (app.getAttribute('data-test-script-state') === 'running'
+        || records.some((r) => r.oldValue === 'running')) window.__sawRun = true;
+  });
+  window.__runObserver.observe(app, {attributes: true, attributeFilter: ['data-test-script-state'],
+                                     attributeOldValue: true});
+}
+""" % APP.replace("'", "\\'")
+RERUN_DONE_JS = (
+    "() => window.__sawRun === true && "
+    "document.querySelector('%s').getAttribute('data-test-script-state') === 'notRunning'" % APP.replace("'", "\\'")
+)
+
+
+# --- helpers -------------------------------------------------------------------------------------------------
+
+
+def open_app(page, url: str, query: str = ""):
+    page.goto(url + "/" + query)
+    page.wait_for_selector(f'{APP}[data-test-script-state="notRunning"]', timeout=LOAD_TIMEOUT_MS)
+    # The three charts every test reads, by title: the page may hold more (the gap to the optimum, for one).
+    page.wait_for_function(
+        """([selector, titles]) => {
+            const title = (gd) => String((gd.layout && gd.layout.title && gd.layout.title.text) || '');
+            const drawn = [...document.querySelectorAll(selector)].map((gd) => title(gd).replace(/<[^>]*>/g, ''));
+            return titles.every((t) => drawn.includes(t));
+        }""",
+        arg=[CHARTS, list(TITLES)],
+        timeout=LOAD_TIMEOUT_MS,
+        polling=100,
+    )
+    return page
+
+
+@contextlib.contextmanager
+def rerun(page, timeout_ms: int = RERUN_TIMEOUT_MS):
+    """Wait, after the body's action, for the rerun it caused to start and to finish."""
+    page.evaluate(ARM_RERUN_JS)
+    yield
+    page.wait_for_function(RERUN_DONE_JS, timeout=timeout_ms, polling=50)
+
+
+def charts(page) -> dict[str, dict]:
+    return {c["title"]: c for c in page.evaluate(CHARTS_JS)}
+
+
+def wait_for_charts(page, condition, timeout_s: float = 20.0, what: str = "the charts to change") -> dict:
+    """Poll the drawn charts until ``condition(charts)`` holds: Plotly redraws just after the script ends."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        current = charts(page)
+        if set(TITLES) <= set(current) and condition(current):
+            return current
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}; charts now: {summarise(current)}")
+        page.wait_for_timeout(100)
+
+
+def summarise(current: dict) -> dict:
+    """Titles, axes and trace lengths: enough to see in a failure message what the page drew."""
+    out = {}
+    for title, chart in current.items():
+        lengths = [(t["name"], len(t["y"]) if isinstance(t["y"], list) else None) for t in chart["traces"]]
+        out[title] = {"xaxis": chart["xaxis"], "traces": lengths}
+    return out
+
+
+def trace(chart: dict, name: str) -> dict:
+    matches = [t for t in chart["traces"] if t["name"] == name]
+    assert matches, f"no trace named {name!r} in {chart['title']!r}: {[t['name'] for t in chart['traces']]}"
+    return matches[0]
+
+
+def assert_no_exception(page) -> None:
+    exceptions = page.get_by_test_id("stException")
+    assert exceptions.count() == 0, exceptions.all_inner_texts()
+
+
+def alerts_text(page) -> str:
+    return "\n".join(page.get_by_test_id("stAlert").all_inner_texts())
+
+
+def sidebar(page):
+    return page.get_by_test_id("stSidebar")
+
+
+def upload(page, name: str, content: bytes) -> None:
+    with rerun(page):
+        page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
+            files=[{"name": name, "mimeType": "text/csv", "buffer": content}]
+        )
+
+
+def choose_csv_source(page) -> None:
+    with rerun(page):
+        sidebar(page).get_by_text("My CSV file", exact=True).click()
+    page.get_by_test_id("stFileUploaderDropzoneInput").wait_for(state="attached")
+
+
+# --- tests ---------------------------------------------------------------------------------------------------
+
+
+def test_page_loads_with_three_charts_and_six_metrics(page, app_url):
+    open_app(page, app_url)
+    current = wait_for_charts(page, lambda c: True, what="all three charts")
+    assert set(TITLES) <= set(current), sorted(current)
+    assert page.locator(CHARTS).count() >= 3
+    metrics = page.get_by_test_id("stMetric")
+    assert metrics.count() == 6
+    labels = [page.get_by_test_id("stMetricLabel").nth(i).inner_text().strip() for i in range(6)]
+    assert labels == ["Train loss", "Test loss", "Train accuracy", "Test accuracy", "Iterations", "Fit time"]
+    assert page.get_by_test_id("stMetricValue").nth(4).inner_text().strip() == "500"
+    loss = trace(current["Loss per iteration"], "train")
+    assert len(loss["y"]) == 501 and loss["y"][-1] < loss["y"][0]
+    assert_no_exception(page)
+
+
+def test_changing_the_learning_rate_updates_the_loss_chart(page, app_url):
+    open_app(page, app_url)
+    before = trace(charts(page)["Loss per iteration"], "train")["y"]
+    box = page.get_by_label("Learning rate", exact=True)
+    assert box.input_value() == "0.1"
+    box.fill("0.03")
+    with rerun(page):
+        box.press("Enter")
+    after = wait_for_charts(
+        page,
+        lambda c: trace(c["Loss per iteration"], "train")["y"] != before,
+        what="the loss curve to change after the learning rate did",
+    )
+    curve = trace(after["Loss per iteration"], "train")["y"]
+    assert len(curve) == len(before)
+    # A smaller step learns more slowly: the final loss is higher than with the default 0.1.
+    assert curve[-1] > before[-1]
+    assert box.input_value() == "0.03"
+    assert_no_exception(page)
+
+
+def test_uploading_a_csv_redraws_the_boundary(page, app_url):
+    open_app(page, app_url)
+    assert charts(page)["Decision boundary"]["xaxis"]["title"] == "x1"
+    choose_csv_source(page)
+    upload(page, "pets.csv", GOOD_CSV)
+    current = wait_for_charts(
+        page, lambda c: c["Decision boundary"]["xaxis"]["title"] == "height", what="the boundary to show the CSV"
+    )
+    boundary = current["Decision boundary"]
+    assert boundary["yaxis"]["title"] == "weight"
+    names = {t["name"] for t in boundary["traces"]}
+    assert {"train: cat", "train: dog"} <= names
+    assert page.get_by_role("combobox", name="Target column").input_value() == "species"
+    assert_no_exception(page)
+
+
+def test_a_bad_csv_shows_its_error_and_keeps_the_previous_data(page, app_url):
+    open_app(page, app_url)
+    choose_csv_source(page)
+    upload(page, "pets.csv", GOOD_CSV)
+    wait_for_charts(page, lambda c: c["Decision boundary"]["xaxis"]["title"] == "height", what="the good CSV")
+    upload(page, "broken.csv", BAD_CSV)
+    error = page.get_by_test_id("stAlert").filter(has_text="broken.csv")
+    error.first.wait_for()
+    text = error.first.inner_text()
+    assert "weight" in text, text
+    assert "Traceback" not in alerts_text(page)
+    assert_no_exception(page)
+    # The last good upload stays on screen.
+    assert charts(page)["Decision boundary"]["xaxis"]["title"] == "height"
+
+
+def test_editing_a_table_cell_changes_the_boundary_chart(page, app_url):
+    open_app(page, app_url)
+    before = charts(page)["Decision boundary"]
+    assert before["xaxis"]["range"][1] < 5, before["xaxis"]
+    # Only the open tab is drawn, and opening one reruns the script.
+    with rerun(page):
+        page.get_by_role("tab", name="Data").click()
+    grid = page.get_by_test_id("stDataFrame").get_by_test_id("data-grid-canvas")
+    grid.wait_for()
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    assert box is not None
+    # Glide's grid is one canvas under a scroller overlay (which takes the pointer events, so the canvas cannot
+    # be clicked as an element): cells are found by position. 35 px header, 35 px rows, a narrow row-marker
+    # column on the left, then x1, x2 and label sharing the width: 150 px in is well inside x1 of the first row.
+    page.mouse.dblclick(box["x"] + 150, box["y"] + 35 + 17)
+    editor = page.locator("input.gdg-input, textarea.gdg-input")
+    editor.first.wait_for()
+    editor.first.fill("9")
+    with rerun(page):
+        editor.first.press("Enter")
+    with rerun(page):
+        page.get_by_role("tab", name="Training").click()
+    after = wait_for_charts(
+        page,
+        lambda c: (c["Decision boundary"]["xaxis"]["range"] or [0, 0])[1] > 8,
+        what="the boundary's x range to reach the edited point",
+    )
+    points = [x for t in after["Decision boundary"]["traces"] if t["type"] == "scatter" for x in t["x"] or []]
+    assert any(abs(x - 9) < 1e-6 for x in points), "no drawn point has x1 = 9"
+    assert_no_exception(page)
+
+
+# moons is the default data set, so the second link also names one that is not, to show the choice comes from it.
+@pytest.mark.parametrize(
+    "dataset, query",
+    [
+        ("moons", "?dataset=moons&lr=0.5&iters=300&optimizer=adam"),
+        ("circles", "?dataset=circles&lr=0.5&iters=300&optimizer=adam"),
+    ],
+)
+def test_a_url_with_parameters_opens_those_settings(page, app_url, dataset, query):
+    open_app(page, app_url, query)
+    current = wait_for_charts(page, lambda c: True, what="all three charts")
+    assert len(trace(current["Loss per iteration"], "train")["y"]) == 301
+    assert float(page.get_by_label("Learning rate", exact=True).input_value()) == 0.5
+    assert page.get_by_role("combobox", name="Data set").input_value() == dataset
+    assert page.get_by_role("combobox", name="Optimiser").input_value() == "adam"
+    assert page.get_by_label("Iterations", exact=True).input_value() == "300"
+    assert page.get_by_test_id("stAlert").count() == 0, alerts_text(page)
+    assert_no_exception(page)
+
+
+def test_a_url_asking_for_too_many_iterations_gets_the_maximum_and_a_warning(page, app_url):
+    open_app(page, app_url, "?iters=1000000000000")
+    warning = page.get_by_test_id("stAlert").filter(has_text="Iterations")
+    warning.first.wait_for()
+    text = warning.first.inner_text()
+    assert "maximum" in text and "10000" in text.replace(",", ""), text
+    assert page.get_by_label("Iterations", exact=True).input_value() == "10000"
+    assert_no_exception(page)
