@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import replace
+
 import streamlit as st
 
 from cedash import explain, export, figures, insight_figures
@@ -56,10 +59,14 @@ def train(data: Dataset, config: RunConfig):
     """The run for this data and these settings: from the cache, or trained now with a progress bar."""
     key = (fingerprint(data), config)
     bar = st.empty()
-    every = max(1, config.max_iter // 50)
+    start = time.perf_counter()
+    shown = [0.0]
 
+    # Each bar update is a message to the browser: quick fits show none, long ones ten a second at most.
     def progress(iteration, loss):
-        if iteration % every == 0:
+        now = time.perf_counter() - start
+        if now > 0.2 and now - shown[0] >= 0.1:
+            shown[0] = now
             bar.progress(iteration / config.max_iter, text=f"Training: iteration {iteration:,}, loss {loss:.4g}")
 
     result, cached = run_cache().get_or_compute(key, lambda: run(data, config, callback=progress, limits=LIMITS))
@@ -107,7 +114,9 @@ def show_results(result, result_key) -> None:
     log_y = widget(st.toggle, "logy")
     optimum = None
     if result.train.n_samples <= OPTIMUM_MAX_ROWS:
-        optimum = run_cache().get_or_compute(("optimum", result_key), lambda: run_optimum(result))[0]
+        # The optimum depends on the data, features and penalty, not on how the descent is run.
+        problem = replace(result.config, learning_rate=0.0, max_iter=0, optimizer="gd", batch_size=None, momentum=0.0)
+        optimum = run_cache().get_or_compute(("optimum", result_key[0], problem), lambda: run_optimum(result))[0]
     left, right = st.columns(2)
     with left:
         best = optimum.loss if optimum is not None and optimum.note is None else None

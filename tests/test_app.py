@@ -39,7 +39,7 @@ def test_default_page_shows_every_chart_and_metric(app):
     boundary = figs["Decision boundary"]
     kinds = [t["type"] for t in boundary["data"]]
     assert kinds[0] == "heatmap" and "contour" in kinds
-    assert boundary["data"][0]["z"].shape == (120, 120)
+    assert boundary["data"][0]["z"].shape == (100, 100)
     n_points = sum(len(t["x"]) for t in boundary["data"] if t["type"] == "scatter" and "misclassified" not in t["name"])
     assert n_points == SETTINGS["n"].default
     labels = [m.label for m in app.metric]
