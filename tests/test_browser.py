@@ -291,3 +291,72 @@ def test_a_url_asking_for_too_many_iterations_gets_the_maximum_and_a_warning(pag
     assert "maximum" in text and "10000" in text.replace(",", ""), text
     assert page.get_by_label("Iterations", exact=True).input_value() == "10000"
     assert_no_exception(page)
+
+
+# --- the learning views (issue: replay, landscape, sweep) ----------------------------------------------------
+
+
+def open_view(page, url: str, view: str, titles: list[str], query: str = "") -> dict:
+    """Open the page on one tab (the tab is in the URL like every setting) and wait for its charts."""
+    page.goto(f"{url}/?view={view}{query}")
+    page.wait_for_selector(f'{APP}[data-test-script-state="notRunning"]', timeout=LOAD_TIMEOUT_MS)
+    return wait_for_titles(page, titles)
+
+
+def wait_for_titles(page, titles, condition=lambda c: True, timeout_s: float = 30.0) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        current = charts(page)
+        if set(titles) <= set(current) and condition(current):
+            return current
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for charts {titles}; charts now: {summarise(current)}")
+        page.wait_for_timeout(100)
+
+
+def test_replay_slider_and_play_redraw_the_model_at_an_iteration(page, app_url):
+    current = open_view(
+        page, app_url, "Replay", ["Decision boundary", "Loss per iteration", "Weights at iteration 500"]
+    )
+    assert trace(current["Loss per iteration"], "now")["x"] == [500]
+    slider = page.get_by_test_id("stSlider").filter(has_text="Iteration").get_by_role("slider")
+    slider.focus()
+    with rerun(page):
+        page.keyboard.press("Home")
+    current = wait_for_titles(page, ["Weights at iteration 0"])
+    assert trace(current["Loss per iteration"], "now")["x"] == [0]
+    assert set(current["Weights at iteration 0"]["traces"][0]["y"]) == {0.0}
+    # Play advances the iteration by itself, a frame every half second.
+    with rerun(page):
+        page.get_by_role("button", name="▶ Play").click()
+    wait_for_titles(
+        page,
+        ["Decision boundary"],
+        lambda c: any(t.startswith("Weights at iteration") and t != "Weights at iteration 0" for t in c),
+    )
+    page.get_by_role("button", name="⏸ Pause").click()
+    assert_no_exception(page)
+
+
+def test_landscape_shows_the_descent_path(page, app_url):
+    current = open_view(page, app_url, "Landscape", ["Loss landscape"], "&lr=2&optimizer=momentum")
+    land = current["Loss landscape"]
+    assert land["xaxis"]["title"] == "w[x1]" and land["yaxis"]["title"] == "w[x2]"
+    path = trace(land, "gradient descent")
+    assert len(path["x"]) == 501 and path["x"][0] == 0 and path["y"][0] == 0
+    assert trace(land, "gradient descent: start")["x"] == [0]
+    assert_no_exception(page)
+
+
+def test_sweep_trains_many_rates_and_suggests_the_best(page, app_url):
+    page.goto(f"{app_url}/?view=Sweep")
+    page.wait_for_selector(f'{APP}[data-test-script-state="notRunning"]', timeout=LOAD_TIMEOUT_MS)
+    with rerun(page):
+        page.get_by_role("button", name="Run the sweep").click()
+    current = wait_for_titles(page, ["Learning-rate sweep: final loss", "Learning-rate sweep: loss curves"])
+    final = current["Learning-rate sweep: final loss"]
+    rates = trace(final, "final loss")["x"]
+    assert len(rates) >= 2 and rates == sorted(rates)
+    assert len(trace(final, "best")["x"]) == 1
+    assert "Best learning rate" in alerts_text(page)
+    assert_no_exception(page)
