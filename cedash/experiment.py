@@ -124,17 +124,24 @@ class RunResult:
         }
 
 
-def check_work(data: Dataset, config: RunConfig, limits: Limits = DEFAULT_LIMITS) -> None:
-    """Refuse, with a clear message, a run bigger than the configured limits."""
+def check_work(data: Dataset, config: RunConfig, limits: Limits = DEFAULT_LIMITS, runs: int = 1) -> None:
+    """Refuse, with a clear message, a request bigger than the configured limits.
+
+    The cost of a request is rows x iterations x (classes - 1) x runs: a sweep
+    or a race of ``runs`` models costs that many runs.
+    """
     if config.max_iter > limits.max_iter:
         raise DataError(f"{config.max_iter:,} iterations is over the limit of {limits.max_iter:,}; ask for fewer")
     k = max(1, len(np.unique(data.y)) - 1)
-    work = data.n_samples * config.max_iter * k
+    work = data.n_samples * config.max_iter * k * runs
     if work > limits.max_work:
-        most = max(1, limits.max_work // (data.n_samples * k))
+        most = max(1, limits.max_work // (data.n_samples * k * runs))
+        what = f"{data.n_samples:,} rows x {config.max_iter:,} iterations"
+        if runs > 1:
+            what += f" x {runs} runs"
         raise DataError(
-            f"{data.n_samples:,} rows x {config.max_iter:,} iterations is more work than this server allows "
-            f"(limit {limits.max_work:,}); use at most {most:,} iterations or fewer rows"
+            f"{what} is more work than this server allows (limit {limits.max_work:,}); "
+            f"use at most {most:,} iterations or fewer rows"
         )
 
 

@@ -130,7 +130,7 @@ def sweep(
     """Train one full-batch model per learning rate on the same split and features as ``run``."""
     rates = np.asarray(learning_rates, dtype=np.float64)
     k = len(rates)
-    check_work(data, RunConfig(**{**config.to_dict(), "max_iter": config.max_iter * k}), limits)
+    check_work(data, config, limits, runs=k)
     train, _, _, Xtr = prepare(data, config)
     classes, y_idx = np.unique(train.y, return_inverse=True)
     obj = StackedObjective(Xtr, y_idx, len(classes), k, config.alpha, config.fit_intercept)

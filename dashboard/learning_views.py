@@ -7,7 +7,7 @@ import streamlit as st
 from cedash import figures, insight_figures
 from cedash.compare import MAX_PINNED, comparison_table, race_configs, run_label
 from cedash.dataset import DataError
-from cedash.experiment import run
+from cedash.experiment import check_work, run
 from cedash.landscape import loss_landscape, weight_names, weight_path
 from cedash.pointwise import point_losses
 from cedash.run_cache import fingerprint
@@ -133,9 +133,16 @@ def points_tab(result, result_key) -> None:
 
 
 def optimizer_tab(data, config, result) -> None:
+    races = race_configs(config)
+    try:
+        # Four runs at once: bound them together, like a sweep, so one user cannot start four big fits.
+        check_work(data, config, LIMITS, runs=len(races))
+    except DataError as exc:
+        st.error(f"The race needs four runs: {exc}")
+        return
     runs = {}
     fp = fingerprint(data)
-    for name, cfg in race_configs(config).items():
+    for name, cfg in races.items():
         runs[name] = cached((fp, cfg), lambda cfg=cfg: run(data, cfg, limits=LIMITS))
     curves = {name: r.loss_curve for name, r in runs.items()}
     diverged = {name: r.diverged_at for name, r in runs.items()}

@@ -174,3 +174,17 @@ def test_weights_figure_at_an_iteration(moons):
     np.testing.assert_array_equal(fig.data[0].y, 0.0)
     assert fig.layout.title.text == "Weights at iteration 0"
     assert list(fig.data[0].x) == ["w[x1]", "w[x2]", "b"]
+
+
+def test_sweeps_and_races_are_bounded_as_many_runs():
+    from cedash.dataset import DataError
+    from cedash.experiment import check_work
+    from cedash.limits import Limits
+
+    data = load_dataset("moons", n_samples=1000)
+    limits = Limits(max_work=10_000_000)
+    check_work(data, RunConfig(max_iter=1000), limits)  # one run fits
+    with pytest.raises(DataError, match=r"x 16 runs is more work than this server allows .* at most 625 iterations"):
+        sweep(data, RunConfig(max_iter=1000), [0.1] * 16, limits=limits)
+    with pytest.raises(DataError, match=r"x 4 runs"):
+        check_work(data, RunConfig(max_iter=3000), limits, runs=4)
