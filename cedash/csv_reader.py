@@ -417,7 +417,6 @@ def _parse(text: str, delimiter: str, decimal: str, width: int, lines: np.ndarra
             keep_default_na=False,
             na_filter=False,
             low_memory=False,
-            float_precision="round_trip",
             engine="c",
         )
     except pd.errors.ParserError as exc:
