@@ -106,12 +106,17 @@ def charts(page) -> dict[str, dict]:
     return {c["title"]: c for c in page.evaluate(CHARTS_JS)}
 
 
-def wait_for_charts(page, condition, timeout_s: float = 20.0, what: str = "the charts to change") -> dict:
-    """Poll the drawn charts until ``condition(charts)`` holds: Plotly redraws just after the script ends."""
+def wait_for_charts(
+    page, condition, timeout_s: float = 20.0, what: str = "the charts to change", titles=TITLES
+) -> dict:
+    """Poll the drawn charts until those titled ``titles`` are there and ``condition(charts)`` holds.
+
+    Plotly redraws just after the script ends, so a chart can lag the script state by a moment.
+    """
     deadline = time.monotonic() + timeout_s
     while True:
         current = charts(page)
-        if set(TITLES) <= set(current) and condition(current):
+        if set(titles) <= set(current) and condition(current):
             return current
         if time.monotonic() > deadline:
             pytest.fail(f"timed out waiting for {what}; charts now: {summarise(current)}")
@@ -304,14 +309,7 @@ def open_view(page, url: str, view: str, titles: list[str], query: str = "") -> 
 
 
 def wait_for_titles(page, titles, condition=lambda c: True, timeout_s: float = 30.0) -> dict:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        current = charts(page)
-        if set(titles) <= set(current) and condition(current):
-            return current
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for charts {titles}; charts now: {summarise(current)}")
-        page.wait_for_timeout(100)
+    return wait_for_charts(page, condition, timeout_s, what=f"the charts {titles}", titles=titles)
 
 
 def test_replay_slider_and_play_redraw_the_model_at_an_iteration(page, app_url):
