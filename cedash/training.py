@@ -19,8 +19,13 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.special import expit
 
 from .optimizers import make_optimizer
+
+# Below this many samples each numpy call costs more than the per-element work, so
+# the binary objective uses fewer calls (scalar-looped logaddexp and expit) instead.
+FEW_SAMPLES = 128
 
 
 class BinaryObjective:
@@ -36,14 +41,39 @@ class BinaryObjective:
         self.neg_s = 1.0 - 2.0 * y01.astype(np.float64)
         self.neg_s_over_n = self.neg_s / self.n
         self.t = np.empty(self.n)
-        self.e = np.empty(self.n)
         self.buf = np.empty(self.n)
-        # np.maximum/np.minimum against a scalar miss numpy's SIMD loop; against an array
-        # they hit it and run about 1.6x faster, which is worth n zeros and n ones.
-        self.zeros = np.zeros(self.n)
-        self.ones = np.ones(self.n)
+        self.few = self.n < FEW_SAMPLES
+        if not self.few:
+            self.e = np.empty(self.n)
+            # np.maximum/np.minimum against a scalar miss numpy's SIMD loop; against an
+            # array they hit it and run about 1.6x faster, which is worth n zeros and n ones.
+            self.zeros = np.zeros(self.n)
+            self.ones = np.ones(self.n)
 
     def __call__(self, theta: np.ndarray, grad: np.ndarray) -> float:
+        d = self.d
+        w = theta[:d, 0]
+        t, buf = self.t, self.buf
+        np.dot(self.X, w, out=t)
+        if self.fit_intercept:
+            t += theta[d, 0]
+        t *= self.neg_s
+        if self.few:
+            np.logaddexp(0.0, t, out=buf)
+            loss = float(np.add.reduce(buf)) / self.n
+            expit(t, out=buf)
+        else:
+            loss = self._softplus_sum_and_sigmoid(t, buf) / self.n
+        buf *= self.neg_s_over_n  # the residual dloss/dz, already divided by n
+        np.dot(buf, self.X, out=grad[:d, 0])
+        grad[d, 0] = np.add.reduce(buf) if self.fit_intercept else 0.0
+        if self.alpha:
+            loss += 0.5 * self.alpha * float(w @ w)
+            grad[:d, 0] += self.alpha * w
+        return loss
+
+    def _softplus_sum_and_sigmoid(self, t: np.ndarray, out: np.ndarray) -> float:
+        """``sum(softplus(t))``, with ``sigmoid(t)`` left in ``out``; ``t`` is overwritten."""
         # np.exp and np.log1p run numpy's SIMD loops, while np.logaddexp and scipy's expit
         # call scalar libm per element and cost 5-20x more. So softplus and sigmoid are
         # rebuilt from e = exp(-|t|), which lies in (0, 1] and never overflows:
@@ -53,32 +83,20 @@ class BinaryObjective:
         # without a second exp. Both keep full relative precision in the tails, and
         # sigmoid(0) is exactly 1/2, so a residual that is zero in exact arithmetic gives
         # an exactly zero gradient.
-        d = self.d
-        w = theta[:d, 0]
-        t, e, buf = self.t, self.e, self.buf
-        np.dot(self.X, w, out=t)
-        if self.fit_intercept:
-            t += theta[d, 0]
-        t *= self.neg_s
-        np.maximum(t, self.zeros, out=buf)
-        loss = float(np.add.reduce(buf))
-        np.ceil(buf, out=buf)
+        e = self.e
+        np.maximum(t, self.zeros, out=out)
+        total = float(np.add.reduce(out))
+        np.ceil(out, out=out)
         np.abs(t, out=t)
         np.negative(t, out=t)
         np.exp(t, out=e)
         np.log1p(e, out=t)
-        loss = (loss + float(np.add.reduce(t))) / self.n
-        buf += e
-        np.minimum(buf, self.ones, out=buf)
+        total += float(np.add.reduce(t))
+        out += e
+        np.minimum(out, self.ones, out=out)
         e += 1.0
-        np.divide(self.neg_s_over_n, e, out=e)
-        buf *= e  # the residual dloss/dz, already divided by n
-        np.dot(buf, self.X, out=grad[:d, 0])
-        grad[d, 0] = np.add.reduce(buf) if self.fit_intercept else 0.0
-        if self.alpha:
-            loss += 0.5 * self.alpha * float(w @ w)
-            grad[:d, 0] += self.alpha * w
-        return loss
+        out /= e
+        return total
 
 
 class SoftmaxObjective:
