@@ -199,8 +199,11 @@ def script_runs(times_path: Path) -> list[float]:
     return [1000 * (float(end) - float(start)) for start, end in (line.split() for line in lines if line.strip())]
 
 
+SERVER_PIDS: dict[str, int] = {}  # url -> process id, for benchmarks that read the server's memory
+
+
 @contextlib.contextmanager
-def streamlit_server(log_path: Path, times_path: Path | None = None, timeout: float = 60.0):
+def streamlit_server(log_path: Path, times_path: Path | None = None, timeout: float = 60.0, env=None):
     """`streamlit run app.py` on a free port, as the browser tests start it; stopped afterwards.
 
     With ``times_path`` the server also times each script run (see ``serve_with_script_timer``).
@@ -214,7 +217,10 @@ def streamlit_server(log_path: Path, times_path: Path | None = None, timeout: fl
         times_path.unlink(missing_ok=True)
         command = [sys.executable, str(Path(__file__).resolve()), "--serve", str(port), str(times_path)]
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
+        )
+        SERVER_PIDS[url] = proc.pid
         try:
             deadline = time.monotonic() + timeout
             while True:

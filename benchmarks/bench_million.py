@@ -1,0 +1,107 @@
+"""A million rows: upload a 1e6 x 20 CSV in real Chromium, train 1000 iterations, draw the charts.
+
+Run ``python benchmarks/bench_million.py`` (a few minutes, most of it writing the
+file once to benchmarks/results/). It reports, beside the targets:
+
+- the time from choosing the file until every Training chart is drawn (target 30 s);
+- whether the progress bar showed during training;
+- the server's peak resident memory, VmHWM from /proc (target 2 GB);
+- how many points the boundary chart draws (at most 20,000) and whether it says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from bench_app import CHARTS, CHROMIUM, CHROMIUM_ARGS, RESULTS, SERVER_PIDS, VIEWPORT, streamlit_server
+from playwright.sync_api import sync_playwright
+
+ROWS, COLUMNS, ITERATIONS = 1_000_000, 20, 1000
+TARGET_SECONDS, TARGET_RSS_MB = 30.0, 2048.0
+
+
+def make_csv(path: Path, rows: int) -> Path:
+    if path.exists():
+        return path
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(rows, COLUMNS)).astype(np.float32)
+    y = (X @ rng.normal(size=COLUMNS) + rng.normal(scale=2.0, size=rows) > 0).astype(int)
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(COLUMNS)])
+    frame["label"] = y
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False, float_format="%.5g")
+    return path
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+BOUNDARY_JS = """
+(selector) => {
+  const gd = [...document.querySelectorAll(selector)].find((g) => g.layout && g.layout.title
+      && g.layout.title.text === 'Decision boundary' && g.layout.xaxis.title.text === 'f0');
+  if (!gd) return null;
+  const n = gd.data.filter((t) => /^(train|test): /.test(t.name || ''))
+      .reduce((sum, t) => sum + (t.x ? t.x.length || (t.x.bdata ? atob(t.x.bdata).length / 4 : 0) : 0), 0);
+  const sub = gd.layout.title.subtitle ? gd.layout.title.subtitle.text : '';
+  return {points: n, subtitle: sub};
+}
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=ROWS)
+    args = parser.parse_args()
+    csv = make_csv(RESULTS / f"rows-{args.rows}.csv", args.rows)
+    print(f"{csv.name}: {csv.stat().st_size / 1e6:.0f} MB, {args.rows:,} rows x {COLUMNS} features")
+    with streamlit_server(RESULTS / "million-server.log") as url, sync_playwright() as pw:
+        pid = SERVER_PIDS[url]
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport=VIEWPORT)
+        page.goto(f"{url}/?iters={ITERATIONS}")
+        page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
+        page.get_by_test_id("stSidebar").get_by_text("My CSV file", exact=True).click()
+        page.get_by_test_id("stFileUploaderDropzoneInput").wait_for(state="attached", timeout=60_000)
+        baseline = peak_rss_mb(pid)
+        start = time.monotonic()
+        page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(csv))
+        saw_progress = False
+        drawn = None
+        while time.monotonic() - start < 300:
+            saw_progress = saw_progress or page.get_by_test_id("stProgress").count() > 0
+            drawn = page.evaluate(BOUNDARY_JS, CHARTS)
+            if drawn and drawn["points"]:
+                break
+            page.wait_for_timeout(100)
+        elapsed = time.monotonic() - start
+        errors = page.get_by_test_id("stAlert").all_inner_texts()
+        peak = peak_rss_mb(pid)
+        browser.close()
+    if not drawn:
+        print("the boundary chart never appeared; alerts on the page:", errors)
+        return 1
+    rows = [
+        ("upload -> charts drawn (s)", f"{elapsed:.1f}", f"<= {TARGET_SECONDS:g}", elapsed <= TARGET_SECONDS),
+        ("progress bar shown", str(saw_progress), "yes", saw_progress),
+        ("server peak RSS (MB)", f"{peak:.0f} (idle {baseline:.0f})", f"<= {TARGET_RSS_MB:g}", peak <= TARGET_RSS_MB),
+        ("boundary points drawn", str(drawn["points"]), "<= 20000", drawn["points"] <= 20_000),
+        ("chart says it is a sample", repr(drawn["subtitle"]), "yes", "sample" in drawn["subtitle"]),
+    ]
+    print(f"\n{'measure':<28} {'value':>26}  target")
+    for name, value, target, ok in rows:
+        print(f"{name:<28} {value:>26}  {target:<10} {'PASS' if ok else 'MISS'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
