@@ -45,14 +45,18 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+# Streamlit wraps chart titles in <b>, and plotly.js may keep arrays in their base64 form: handle both.
 BOUNDARY_JS = """
 (selector) => {
+  const plain = (t) => String(t || '').replace(/<[^>]*>/g, '');
+  const size = {f8: 8, f4: 4, i4: 4, i2: 2, u1: 1, i1: 1, u2: 2, u4: 4};
+  const count = (v) => !v ? 0 : (typeof v.bdata === 'string'
+      ? atob(v.bdata).length / size[v.dtype.replace(/^[<>|=]/, '')] : v.length);
   const gd = [...document.querySelectorAll(selector)].find((g) => g.layout && g.layout.title
-      && g.layout.title.text === 'Decision boundary' && g.layout.xaxis.title.text === 'f0');
+      && plain(g.layout.title.text) === 'Decision boundary' && plain(g.layout.xaxis.title.text) === 'f0');
   if (!gd) return null;
-  const n = gd.data.filter((t) => /^(train|test): /.test(t.name || ''))
-      .reduce((sum, t) => sum + (t.x ? t.x.length || (t.x.bdata ? atob(t.x.bdata).length / 4 : 0) : 0), 0);
-  const sub = gd.layout.title.subtitle ? gd.layout.title.subtitle.text : '';
+  const n = gd.data.filter((t) => /^(train|test): /.test(t.name || '')).reduce((sum, t) => sum + count(t.x), 0);
+  const sub = gd.layout.title.subtitle ? plain(gd.layout.title.subtitle.text) : '';
   return {points: n, subtitle: sub};
 }
 """
