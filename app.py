@@ -15,7 +15,7 @@ import cedash
 from cedash.dataset import DataError
 from dashboard import learning_views as views
 from dashboard.data_panel import builtin_data, display_features, edited_data, uploaded_data
-from dashboard.state import SOURCES, init_state
+from dashboard.state import SOURCES, init_state, literal
 from dashboard.training_view import model_settings, show_results, train
 
 log = logging.getLogger("cedash.app")
@@ -51,7 +51,7 @@ def main() -> None:
         f"Every setting is in the page address, so a link reopens this exact demo. (cedash {cedash.__version__})"
     )
     for note in st.session_state.url_notes:
-        st.warning(note)
+        st.warning(literal(note))
     with st.sidebar:
         data, data_key, config = sidebar()
 
@@ -62,7 +62,7 @@ def main() -> None:
     try:
         result, result_key = train(data, config)
     except DataError as exc:
-        tabs["Training"].error(str(exc))
+        tabs["Training"].error(literal(exc))
         return
     with tabs["Data"]:
         parts = {"train": result.train, "test": result.test}
@@ -70,7 +70,7 @@ def main() -> None:
         st.markdown("**Train/test split** (points per class)")
         st.table(rows)
         for note in result.train.notes:
-            st.caption(note)
+            st.caption(literal(note))
 
     views_by_tab = {
         "Training": lambda: show_results(result, result_key),
@@ -90,7 +90,7 @@ def main() -> None:
 try:
     main()
 except DataError as exc:
-    st.error(str(exc))
+    st.error(literal(exc))
 except Exception as exc:  # the page must stay usable; the server log keeps the details
     log.exception("unexpected error in the dashboard")
     st.error(

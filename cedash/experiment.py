@@ -149,7 +149,16 @@ def prepare(data: Dataset, config: RunConfig):
     """Split ``data`` and fit the feature map on the training part: (train, test, feature_map, mapped X_train)."""
     train, test = split_dataset(data, config.test_size, config.seed)
     fmap = FeatureMap(config.degree, config.standardize)
-    return train, test, fmap, fmap.fit_transform(train.X, train.feature_names)
+    with np.errstate(over="ignore", invalid="ignore"):
+        Xtr = fmap.fit_transform(train.X, train.feature_names)
+    scales = (fmap.mean_, fmap.scale_) if fmap.standardize else ()
+    if not (np.all(np.isfinite(Xtr)) and all(np.all(np.isfinite(v)) for v in scales)):
+        what = "the polynomial terms of" if config.degree > 1 else "standardising"
+        raise DataError(
+            f"{what} these features gives numbers too large for floating point; "
+            "rescale the data (for example divide large columns by a power of ten) or lower the degree"
+        )
+    return train, test, fmap, Xtr
 
 
 def run(data: Dataset, config: RunConfig = RunConfig(), *, callback=None, limits: Limits = DEFAULT_LIMITS) -> RunResult:
@@ -168,7 +177,9 @@ def run(data: Dataset, config: RunConfig = RunConfig(), *, callback=None, limits
     )
     start = time.perf_counter()
     try:
-        model.fit(Xtr, train.y, callback=callback)
+        # Overflow inside a step shows up as a non-finite loss, which the fit records as divergence.
+        with np.errstate(over="ignore", invalid="ignore"):
+            model.fit(Xtr, train.y, callback=callback)
     except FloatingPointError as exc:
         raise DataError(f"training cannot start: {exc}") from None
     fit_seconds = time.perf_counter() - start

@@ -20,6 +20,11 @@ TRAIN_COLOR, TEST_COLOR = "#0072B2", "#D55E00"
 MAX_POINTS = 20_000
 
 
+def plain(text) -> str:
+    """User text for Plotly, which reads a few HTML tags (links among them) in titles and names: escape them."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def class_color(i: int) -> str:
     return CLASS_COLORS[i % len(CLASS_COLORS)]
 
@@ -138,9 +143,14 @@ def _grid(result: RunResult, resolution: int):
     parts = [result.train.X] + ([result.test.X] if result.test is not None else [])
     X = np.vstack(parts)
     lo, hi = X.min(axis=0), X.max(axis=0)
-    pad = np.where(hi > lo, (hi - lo) * 0.08, 1.0)
-    gx = np.linspace(lo[0] - pad[0], hi[0] + pad[0], resolution)
-    gy = np.linspace(lo[1] - pad[1], hi[1] + pad[1], resolution)
+    # Written so that data near the float limit (1e308) cannot overflow: no hi - lo, no lo - pad.
+    big = np.finfo(np.float64).max
+    pad = np.where(hi > lo, 0.08 * hi - 0.08 * lo, 1.0)
+    start = np.maximum(lo, -big + pad) - pad
+    stop = np.minimum(hi, big - pad) + pad
+    t = np.linspace(0.0, 1.0, resolution)
+    gx = start[0] * (1 - t) + stop[0] * t
+    gy = start[1] * (1 - t) + stop[1] * t
     xx, yy = np.meshgrid(gx, gy)
     return gx, gy, np.column_stack([xx.ravel(), yy.ravel()])
 
@@ -175,10 +185,11 @@ def boundary_figure(
     if result.train.n_features != 2:
         raise ValueError("the boundary chart needs exactly two input features")
     model, fmap = result.model, result.feature_map
-    names = result.train.feature_names
+    names = [plain(n) for n in result.train.feature_names]
     gx, gy, grid = _grid(result, resolution)
     proba = model.predict_proba(fmap.transform(grid), iteration=iteration).astype(np.float32)
     classes = model.classes_
+    labels = [plain(c) for c in classes]
     k = len(classes)
     fig = go.Figure()
     if k == 2:
@@ -192,10 +203,10 @@ def boundary_figure(
                 zmin=0,
                 zmax=1,
                 zsmooth="fast",  # the browser scales the image; "best" costs twice the drawing time
-                name=f"P({classes[1]})",
+                name=f"P({labels[1]})",
                 colorscale=[[0, _rgba(c0, 0.55)], [0.5, "rgba(255,255,255,0.2)"], [1, _rgba(c1, 0.55)]],
-                colorbar={"title": {"text": f"P({classes[1]})"}, "thickness": 12, "len": 0.8},
-                hovertemplate=f"{names[0]} %{{x:.3g}}<br>{names[1]} %{{y:.3g}}<br>P({classes[1]}) %{{z:.3f}}"
+                colorbar={"title": {"text": f"P({labels[1]})"}, "thickness": 12, "len": 0.8},
+                hovertemplate=f"{names[0]} %{{x:.3g}}<br>{names[1]} %{{y:.3g}}<br>P({labels[1]}) %{{z:.3f}}"
                 "<extra></extra>",
             )
         )
@@ -231,7 +242,7 @@ def boundary_figure(
                     zsmooth="fast",
                     showscale=False,
                     hoverinfo="skip",
-                    name=f"P({classes[i]})",
+                    name=f"P({labels[i]})",
                     colorscale=[[0, _rgba(color, 0)], [1.0 / k, _rgba(color, 0.08)], [1, _rgba(color, 0.6)]],
                 )
             )
@@ -253,7 +264,7 @@ def _add_points(fig: go.Figure, result: RunResult, iteration: int | None, max_po
         parts.append(("test", result.test, "diamond"))
     total = sum(p.n_samples for _, p, _ in parts)
     Scatter = go.Scattergl if total > 2000 else go.Scatter
-    names = result.train.feature_names
+    names = [plain(n) for n in result.train.feature_names]
     wrong_x, wrong_y = [], []
     for part_name, part, symbol in parts:
         take = _sample(part.n_samples, max(1, round(max_points * part.n_samples / total)))
@@ -271,7 +282,7 @@ def _add_points(fig: go.Figure, result: RunResult, iteration: int | None, max_po
                     x=X[mask, 0].astype(np.float32),
                     y=X[mask, 1].astype(np.float32),
                     mode="markers",
-                    name=f"{part_name}: {c}",
+                    name=f"{part_name}: {plain(c)}",
                     legendgroup=f"class{i}",
                     marker={
                         "color": class_color(i),
@@ -281,7 +292,7 @@ def _add_points(fig: go.Figure, result: RunResult, iteration: int | None, max_po
                     },
                     customdata=np.column_stack([pts.p_true[mask], pts.loss[mask]]).astype(np.float32),
                     hovertemplate=f"{part_name} point<br>{names[0]} %{{x:.3g}}<br>{names[1]} %{{y:.3g}}<br>"
-                    f"y = {c}, p(y) %{{customdata[0]:.3f}}<br>−log p %{{customdata[1]:.3f}}<extra></extra>",
+                    f"y = {plain(c)}, p(y) %{{customdata[0]:.3f}}<br>−log p %{{customdata[1]:.3f}}<extra></extra>",
                 )
             )
         bad = pts.predicted != y

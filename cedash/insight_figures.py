@@ -19,6 +19,7 @@ from .figures import (
     _rgba,
     _sample,
     class_color,
+    plain,
     sample_note,
 )
 from .landscape import Landscape, weight_names
@@ -31,7 +32,7 @@ def weights_figure(result, iteration: int | None = None) -> go.Figure:
     """Every learned number at ``iteration`` (default: the end), as bars."""
     model = result.model
     coef, intercept = (model.coef_, model.intercept_) if iteration is None else model.weights_at(iteration)
-    names = weight_names(model, result.feature_map.feature_names_)
+    names = [plain(n) for n in weight_names(model, result.feature_map.feature_names_)]
     values = np.concatenate([coef.ravel(), intercept.ravel()])
     colors = np.where(values >= 0, TRAIN_COLOR, TEST_COLOR)
     fig = go.Figure(
@@ -63,7 +64,8 @@ def landscape_figure(
             ncontours=30,
             colorbar={"title": {"text": "loss"}, "thickness": 12},
             name="loss",
-            hovertemplate=f"{land.names[0]} %{{x:.3g}}<br>{land.names[1]} %{{y:.3g}}<br>loss %{{z:.4g}}<extra></extra>",
+            hovertemplate=f"{plain(land.names[0])} %{{x:.3g}}<br>{plain(land.names[1])} %{{y:.3g}}<br>"
+            "loss %{z:.4g}<extra></extra>",
         )
     )
     paths = paths or {"gradient descent": (land.path_iterations, land.path)}
@@ -74,11 +76,11 @@ def landscape_figure(
                 x=pts[:, 0],
                 y=pts[:, 1],
                 mode="lines+markers",
-                name=name,
+                name=plain(name),
                 customdata=iters,
                 line={"color": color, "width": 2},
                 marker={"size": 4, "color": color},
-                hovertemplate="iteration %{customdata}<br>(%{x:.3g}, %{y:.3g})<extra>" + name + "</extra>",
+                hovertemplate="iteration %{customdata}<br>(%{x:.3g}, %{y:.3g})<extra>" + plain(name) + "</extra>",
             )
         )
         fig.add_trace(
@@ -115,7 +117,7 @@ def landscape_figure(
                 marker={"size": 14, "symbol": "circle-open", "color": "black", "line": {"width": 3}},
             )
         )
-    _layout(fig, "Loss landscape", land.names[0], land.names[1], height=480)
+    _layout(fig, "Loss landscape", plain(land.names[0]), plain(land.names[1]), height=480)
     fig.update_xaxes(range=[land.a[0], land.a[-1]])
     fig.update_yaxes(range=[land.b[0], land.b[-1]])
     return fig
@@ -139,10 +141,9 @@ def point_loss_figure(points: PointLosses, classes, max_points: int = MAX_POINTS
             x=np.arange(1, len(order) + 1),
             y=points.loss[order],
             marker_color=colors,
-            text=points.y[order].astype(str),
+            text=np.array([plain(v) for v in points.y[order]], dtype=object),
             customdata=points.p_true[order],
-            hovertemplate="rank %{x}<br>label %{text}<br>p(label) %{customdata:.3g}"
-            "<br>−log p %{y:.4g}<extra></extra>",
+            hovertemplate="rank %{x}<br>label %{text}<br>p(label) %{customdata:.3g}<br>−log p %{y:.4g}<extra></extra>",
         )
     )
     _layout(fig, "Loss of each point, largest first", "point (sorted by loss)", "−log p(true label)", 320)
@@ -178,7 +179,7 @@ def neg_log_figure(points: PointLosses, classes, max_points: int = MAX_POINTS) -
                     mode="markers",
                     name=f"label {c}",
                     marker={"color": class_color(i), "size": 8, "line": {"color": "white", "width": 1}},
-                    hovertemplate=f"label {c}<br>p(label) %{{x:.3g}}<br>−log p %{{y:.4g}}<extra></extra>",
+                    hovertemplate=f"label {plain(c)}<br>p(label) %{{x:.3g}}<br>−log p %{{y:.4g}}<extra></extra>",
                 )
             )
     _layout(fig, "What each point costs: −log p", "probability the model gives the true label", "loss", 360)
@@ -197,9 +198,9 @@ def gap_figure(curves: dict[str, np.ndarray], optimum: float) -> go.Figure:
                 x=np.arange(len(gap)),
                 y=gap,
                 mode="lines",
-                name=name,
+                name=plain(name),
                 line={"color": RUN_COLORS[n % len(RUN_COLORS)], "width": 2},
-                hovertemplate="iteration %{x}<br>gap %{y:.3g}<extra>" + name + "</extra>",
+                hovertemplate="iteration %{x}<br>gap %{y:.3g}<extra>" + plain(name) + "</extra>",
             )
         )
     _layout(fig, "Gap to the optimum", "iteration", "loss − optimal loss")
@@ -221,9 +222,9 @@ def compare_loss_figure(
                 x=np.arange(len(curve)),
                 y=np.asarray(curve),
                 mode="lines",
-                name=name,
+                name=plain(name),
                 line={"color": color, "width": 2},
-                hovertemplate="iteration %{x}<br>loss %{y:.5g}<extra>" + name + "</extra>",
+                hovertemplate="iteration %{x}<br>loss %{y:.5g}<extra>" + plain(name) + "</extra>",
             )
         )
         if diverged and diverged.get(name) is not None:
@@ -234,7 +235,7 @@ def compare_loss_figure(
                     mode="markers",
                     showlegend=False,
                     marker={"symbol": "x", "size": 12, "color": color},
-                    hovertemplate=f"{name} diverged at {diverged[name]}<extra></extra>",
+                    hovertemplate=f"{plain(name)} diverged at {diverged[name]}<extra></extra>",
                 )
             )
     return _layout(fig, title, "iteration", "training loss")
@@ -294,7 +295,7 @@ def sweep_curves_figure(sweep) -> go.Figure:
 
 
 def confusion_figure(matrix: np.ndarray, classes, title: str = "Confusion matrix") -> go.Figure:
-    labels = np.array([str(c) for c in classes], dtype=object)
+    labels = np.array([plain(c) for c in classes], dtype=object)
     fig = go.Figure(
         go.Heatmap(
             z=matrix,
@@ -317,7 +318,7 @@ def class_probability_figures(result, resolution: int = 80) -> list[go.Figure]:
     """One map per class: the probability the model gives that class over the plane."""
     gx, gy, grid = _grid(result, resolution)
     proba = result.model.predict_proba(result.feature_map.transform(grid)).astype(np.float32)
-    names = result.train.feature_names
+    names = [plain(n) for n in result.train.feature_names]
     out = []
     for i, c in enumerate(result.classes):
         color = CLASS_COLORS[i % len(CLASS_COLORS)]
@@ -331,9 +332,10 @@ def class_probability_figures(result, resolution: int = 80) -> list[go.Figure]:
                 zsmooth="best",
                 colorscale=[[0, "rgba(255,255,255,0)"], [1, _rgba(color, 0.85)]],
                 colorbar={"thickness": 10},
-                hovertemplate=f"{names[0]} %{{x:.3g}}<br>{names[1]} %{{y:.3g}}<br>P({c}) %{{z:.3f}}<extra></extra>",
+                hovertemplate=f"{names[0]} %{{x:.3g}}<br>{names[1]} %{{y:.3g}}<br>P({plain(c)}) %{{z:.3f}}"
+                "<extra></extra>",
             )
         )
-        _layout(fig, f"P({c})", names[0], names[1], height=300)
+        _layout(fig, f"P({plain(c)})", names[0], names[1], height=300)
         out.append(fig)
     return out

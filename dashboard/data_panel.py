@@ -12,7 +12,7 @@ from cedash.csv_reader import read_csv
 from cedash.dataset import DataError, Dataset
 from cedash.table import frame_to_dataset
 
-from .state import LIMITS, keep, remember, widget
+from .state import LIMITS, keep, literal, remember, widget
 
 EDITABLE_ROWS = 5_000
 
@@ -54,9 +54,9 @@ def uploaded_data() -> tuple[Dataset | None, str]:
         try:
             data = read_csv(raw, target=target, drop_invalid_rows=drop, limits=LIMITS, name=upload.name)
         except DataError as exc:
-            st.error(f"{upload.name}: {exc}")
+            st.error(literal(f"{upload.name}: {exc}"))
             if "good_upload" in state:
-                st.caption(f"Still showing the last file that worked, {state.good_upload[0].name}.")
+                st.caption(literal(f"Still showing the last file that worked, {state.good_upload[0].name}."))
         else:
             state.good_upload = (data, digest)
             state.target_for = digest
@@ -125,5 +125,5 @@ def edited_data(data: Dataset, data_key: str) -> Dataset:
     latest[table_key] = edited
     result = frame_to_dataset(edited, target=data.target_name, name=data.name)
     for note in result.notes:
-        st.caption(note)
+        st.caption(literal(note))
     return result

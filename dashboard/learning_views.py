@@ -8,13 +8,14 @@ from cedash import figures, insight_figures
 from cedash.compare import MAX_PINNED, comparison_table, race_configs, run_label
 from cedash.dataset import DataError
 from cedash.experiment import check_work, run
+from cedash.figures import plain
 from cedash.landscape import loss_landscape, weight_names, weight_path
 from cedash.pointwise import point_losses
 from cedash.run_cache import fingerprint
 from cedash.settings import LEARNING_RATE_SCALE, nearest_scale_value
 from cedash.sweep import log_spaced_rates, sweep
 
-from .state import LIMITS, run_cache
+from .state import LIMITS, literal, run_cache
 
 
 def cached(key, compute):
@@ -138,7 +139,7 @@ def optimizer_tab(data, config, result) -> None:
         # Four runs at once: bound them together, like a sweep, so one user cannot start four big fits.
         check_work(data, config, LIMITS, runs=len(races))
     except DataError as exc:
-        st.error(f"The race needs four runs: {exc}")
+        st.error(f"The race needs four runs: {literal(exc)}")
         return
     runs = {}
     fp = fingerprint(data)
@@ -197,7 +198,7 @@ def compare_tab(result, data_name: str) -> None:
         for col, name in zip(cols, names[row : row + 3], strict=False):
             with col:
                 fig = figures.boundary_figure(runs[name], resolution=50, max_points=2000)
-                fig.update_layout(title={"text": name}, height=320, showlegend=False)
+                fig.update_layout(title={"text": plain(name)}, height=320, showlegend=False)
                 st.plotly_chart(fig, width="stretch", key=f"compare_boundary_{row}_{name}")
                 if name in pinned and st.button("Remove", key=f"unpin_{name}", help="Stop comparing this run."):
                     del pinned[name]
@@ -238,7 +239,7 @@ def sweep_tab(data, config) -> None:
             cached(key, lambda: sweep(data, config, log_spaced_rates(low, high, int(k)), limits=LIMITS))
             state.sweep_key = key
         except DataError as exc:
-            st.error(str(exc))
+            st.error(literal(exc))
             return
     if state.get("sweep_key") is None:
         st.info("Press the button to train several learning rates side by side.")

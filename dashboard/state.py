@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from cedash.limits import Limits
@@ -55,9 +57,26 @@ def widget(kind, key: str, **kwargs):
         kwargs.setdefault("max_value", cast(s.high))
     if kind in (st.selectbox, st.radio):
         kwargs.setdefault("options", s.choices)
-    value = kind(s.label, key=key, help=s.help, bind="query-params", **kwargs)
+    if s.kind == "int":
+        # Streamlit's own URL reading turns "inf" into an uncaught OverflowError for whole-number widgets,
+        # so these sync with the URL by hand (the value was already read and checked in init_state).
+        value = kind(s.label, key=key, help=s.help, **kwargs)
+        if value == s.default:
+            st.query_params.pop(key, None)
+        else:
+            st.query_params[key] = str(value)
+    else:
+        value = kind(s.label, key=key, help=s.help, bind="query-params", **kwargs)
     remember(key)
     return value
+
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def literal(text) -> str:
+    """User text (file names, column names, labels, link values) shown as typed, never as Markdown."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
 
 
 def sync_lr_from_scale():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -49,7 +50,8 @@ def figure_bytes(at: AppTest) -> int:
 
 
 def texts(elements) -> list[str]:
-    return [e.value for e in elements]
+    """Element texts as a reader sees them: the page escapes user text for Markdown with backslashes."""
+    return [re.sub(r"\\(.)", r"\1", str(e.value)) for e in elements]
 
 
 def assert_clean(at: AppTest) -> None:

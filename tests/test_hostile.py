@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import html
 import io
 import os
 import pickle
@@ -247,7 +248,12 @@ def test_html_in_column_names_and_labels_shows_as_text(page, app_url):
     open_app(page, app_url)
     choose_csv_source(page)
     upload(page, "payloads.csv", XSS_CSV)
-    wait_for_charts(page, lambda c: c[BOUNDARY]["xaxis"]["title"] == NAME_SCRIPT, what="the boundary to show the CSV")
+    # The figure carries user text entity-escaped (Plotly reads tags in text); what it draws is checked below.
+    wait_for_charts(
+        page,
+        lambda c: html.unescape(c[BOUNDARY]["xaxis"]["title"] or "") == NAME_SCRIPT,
+        what="the boundary to show the CSV",
+    )
     # What Plotly drew, not only what it was given: the axis titles and legend entries as text in the SVG.
     wait_for_chart_texts(page, BOUNDARY, ".legendtext", [f"train: {LABEL_IMG}", f"train: {LABEL_SCRIPT}"])
     assert chart_texts(page, BOUNDARY, ".g-xtitle") == [NAME_SCRIPT]
