@@ -131,7 +131,8 @@ def choose_iterations(fn, X, y, t_long, spread):
             break
         k *= 4
     per_iter = max(t4 - t1, 1e-9) / (3 * k)
-    k2 = max(4, round(t_long / per_iter))
+    # At least 6 iterations apart, so jitter in the setup cannot swamp the difference.
+    k2 = max(8, round(t_long / per_iter))
     k1 = max(1, round(k2 / spread))
     return k1, k2
 
