@@ -66,7 +66,8 @@ def main() -> None:
         return
     with tabs["Data"]:
         parts = {"train": result.train, "test": result.test}
-        rows = {part: {str(c): int(np.sum(d.y == c)) for c in result.classes} for part, d in parts.items() if d}
+        # st.table reads Markdown in cells, so class labels are escaped to show as typed.
+        rows = {part: {literal(c): int(np.sum(d.y == c)) for c in result.classes} for part, d in parts.items() if d}
         st.markdown("**Train/test split** (points per class)")
         st.table(rows)
         for note in result.train.notes:

@@ -71,12 +71,31 @@ def widget(kind, key: str, **kwargs):
     return value
 
 
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+
+
+_LINK_LIKE = re.compile(r"\S*(?:[a-zA-Z][a-zA-Z0-9+.-]*://|www\.)\S*")
+
+
+def _code_span(text: str) -> str:
+    fence = "`" * (max((len(m) for m in re.findall(r"`+", text)), default=0) + 1)
+    return f"{fence} {text} {fence}"
 
 
 def literal(text) -> str:
-    """User text (file names, column names, labels, link values) shown as typed, never as Markdown."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+    """User text (file names, column names, labels, link values) shown as typed, never as Markdown.
+
+    Markdown characters get a backslash. Anything that looks like a web address goes in a code span: the
+    renderer turns a bare ``https://...`` into a link even when its characters are escaped.
+    """
+    text = str(text)
+    out, last = [], 0
+    for match in _LINK_LIKE.finditer(text):
+        out.append(_MARKDOWN_SPECIALS.sub(r"\\\1", text[last : match.start()]))
+        out.append(_code_span(match.group()))
+        last = match.end()
+    out.append(_MARKDOWN_SPECIALS.sub(r"\\\1", text[last:]))
+    return "".join(out)
 
 
 def sync_lr_from_scale():
