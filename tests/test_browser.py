@@ -59,6 +59,7 @@ ARM_RERUN_JS = """
 () => {
   const app = document.querySelector('%s');
   window.__sawRun = false;
+  window.__armedAt = Date.now();
   if (window.__runObserver) window.__runObserver.disconnect();
   window.__runObserver = new MutationObserver((records) => {
     if (app.getAttribute('data-test-script-state') === 'running'
@@ -69,7 +70,8 @@ ARM_RERUN_JS = """
 }
 """ % APP.replace("'", "\\'")
 RERUN_DONE_JS = (
-    "() => window.__sawRun === true && "
+    # A busy page can miss the short 'running' state altogether; after 5 s of 'notRunning' the rerun is over.
+    "() => (window.__sawRun === true || Date.now() - window.__armedAt > 5000) && "
     "document.querySelector('%s').getAttribute('data-test-script-state') === 'notRunning'" % APP.replace("'", "\\'")
 )
 
