@@ -3,7 +3,7 @@
 Run ``python benchmarks/bench_train.py`` (about 4 minutes) or ``--quick`` (under a
 minute, n up to 1e5); ``--json PATH`` also writes the results.
 
-Both sides train a binary logistic model in float64 on the same C-ordered
+All sides train a binary logistic model in float64 on the same C-ordered
 ``X ~ N(0, 1)`` with labels from a noisy linear rule, learning rate 0.1, and
 record the loss at every iteration:
 
@@ -14,11 +14,17 @@ article
 cedash
     ``GradientDescentClassifier(max_iter=k, learning_rate=0.1, fit_intercept=True).fit(X, y)``.
     It also fits an intercept, so it does slightly more work per iteration.
+numpy
+    The same call with the compiled kernel turned off (``cedash.compiled.disabled()``):
+    cedash's numpy-only objective and loop. Its column is what numba has to beat.
+
+A separate line gives the compiled kernel's one-off costs, from new processes:
+compiling into an empty numba cache, then loading from that cache.
 
 One-off costs (input validation, copies, buffer allocation) are removed by
 timing each side at two iteration counts and reporting
-``(T(k2) - T(k1)) / (k2 - k1)``. Each repetition runs the two sides alternately
-(and swaps who goes first), and the table shows medians over repetitions.
+``(T(k2) - T(k1)) / (k2 - k1)``. Each repetition runs the sides in turn
+(and reverses the order every other time), and the table shows medians over repetitions.
 
 The article allocates about a dozen n-long temporaries per iteration, so its
 speed depends on the C allocator. glibc hands blocks above its mmap threshold
@@ -59,9 +65,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 LEARNING_RATE = 0.1
-TARGET_MIN_RATIO = 1.0  # cedash must never be slower than the article
-TARGET_LARGE_RATIO = 1.5  # ... and this much faster once n reaches LARGE_N
-LARGE_N = 100_000
+# Speed-up over the article: never slower (core issue), 4x where per-call overhead
+# dominates (n = 1e3) and 2x from n = 1e5 (performance issue, which supersedes the core
+# issue's 1.5x there); at 1e6 x 20, at most 1.2x the two-pass memory floor.
+TARGET_MIN_RATIO = 1.0
+TARGET_SMALL_N, TARGET_SMALL_RATIO = 1_000, 4.0
+LARGE_N, TARGET_LARGE_RATIO = 100_000, 2.0
+FLOOR_CASE, TARGET_FLOOR_RATIO = (1_000_000, 20), 1.2
 ALLOCATOR_WARMUP_BYTES = 31 << 20  # just under glibc's 32 MiB ceiling for the dynamic threshold
 
 
@@ -88,7 +98,15 @@ def cedash_fit(X, y, learning_rate, num_iters):
     return GradientDescentClassifier(max_iter=num_iters, learning_rate=learning_rate, fit_intercept=True).fit(X, y)
 
 
-SIDES = {"article": article_loop, "cedash": cedash_fit}
+def numpy_fit(X, y, learning_rate, num_iters):
+    from cedash import compiled
+
+    with compiled.disabled():
+        return cedash_fit(X, y, learning_rate, num_iters)
+
+
+# "numpy" is cedash without its compiled kernel: the column that numba has to earn its place against.
+SIDES = {"article": article_loop, "numpy": numpy_fit, "cedash": cedash_fit}
 
 
 def make_data(n, d, seed=0):
@@ -177,12 +195,44 @@ def bench_case(n, d, reps, t_long, spread):
     return row
 
 
-def verdict(n, ratio):
-    return "PASS" if ratio >= target(n) else "MISS"
+def verdict(n, d, ratio, floor_ratio):
+    ok = ratio >= target(n) and (floor_target(n, d) is None or floor_ratio <= floor_target(n, d))
+    return "PASS" if ok else "MISS"
 
 
 def target(n):
+    if n == TARGET_SMALL_N:
+        return TARGET_SMALL_RATIO
     return TARGET_LARGE_RATIO if n >= LARGE_N else TARGET_MIN_RATIO
+
+
+def floor_target(n, d):
+    return TARGET_FLOOR_RATIO if (n, d) == FLOOR_CASE else None
+
+
+def first_fit_seconds(cache_dir):
+    """Import plus the first and second small fit in a new process, with numba's cache in ``cache_dir``."""
+    code = (
+        "import time; t0 = time.perf_counter()\n"
+        "import numpy as np; from cedash import GradientDescentClassifier\n"
+        "X, y = np.random.default_rng(0).standard_normal((200, 2)), np.arange(200) % 2\n"
+        "t1 = time.perf_counter(); GradientDescentClassifier(max_iter=10).fit(X, y)\n"
+        "t2 = time.perf_counter(); GradientDescentClassifier(max_iter=10).fit(X, y)\n"
+        "t3 = time.perf_counter(); print(t1 - t0, t2 - t1, t3 - t2)"
+    )
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(cache_dir), "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, env=env).stdout
+    return [float(v) for v in out.split()]
+
+
+def compile_costs():
+    """What the compiled kernel costs once: compiling into an empty cache, then loading it."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as cache:
+        cold = first_fit_seconds(cache)
+        warm = first_fit_seconds(cache)
+    return {"import_s": warm[0], "first_fit_cold_s": cold[1], "first_fit_cached_s": warm[1], "second_fit_s": warm[2]}
 
 
 def main(argv=None):
@@ -215,17 +265,26 @@ def main(argv=None):
     print(f"load average at start: {os.getloadavg()[0]:.2f} (on {os.cpu_count()} CPUs)")
     print(f"medians of {reps} interleaved repetitions; per-iteration = (T(k2) - T(k1)) / (k2 - k1)")
     print(
-        f"targets: speed-up (article/cedash) >= {TARGET_MIN_RATIO:.1f} everywhere, "
-        f">= {TARGET_LARGE_RATIO:.1f} for n >= {LARGE_N:.0e}; the verdict is against the article in this "
-        "process (fault-free allocator); 'fresh' is the article alone in a new process\n"
+        f"targets: speed-up (article/cedash) >= {TARGET_SMALL_RATIO:.0f} at n = {TARGET_SMALL_N:.0e}, "
+        f">= {TARGET_MIN_RATIO:.0f} at 1e4, >= {TARGET_LARGE_RATIO:.0f} for n >= {LARGE_N:.0e}; cedash <= "
+        f"{TARGET_FLOOR_RATIO} x the floor at {FLOOR_CASE[0]:.0e} x {FLOOR_CASE[1]}. The verdict is against the "
+        "article in this process (fault-free allocator); 'fresh' is the article alone in a new process. "
+        "'numpy' is cedash with its compiled kernel turned off; 'numba gain' = numpy / cedash.\n"
+    )
+    costs = compile_costs()
+    print(
+        f"one-off costs in a new process: import cedash {costs['import_s']:.2f} s; first fit compiling the "
+        f"kernels into an empty cache {costs['first_fit_cold_s']:.2f} s; first fit loading them from the cache "
+        f"{costs['first_fit_cached_s']:.2f} s; a second fit {1e3 * costs['second_fit_s']:.1f} ms\n"
     )
     header = (
-        f"{'n':>7} {'d':>3} {'article':>9} {'cedash':>9} {'speed-up':>8} {'target':>6} "
-        f"{'floor':>8} {'cedash/':>7} {'fresh':>9} {'speed-up':>8}  {'k article':>10} {'k cedash':>11}  result"
+        f"{'n':>7} {'d':>3} {'article':>9} {'numpy':>9} {'cedash':>9} {'speed-up':>8} {'target':>6} "
+        f"{'numba':>6} {'floor':>8} {'cedash/':>7} {'fresh':>9} {'speed-up':>8}  {'k article':>10} "
+        f"{'k cedash':>11}  result"
     )
     units = (
-        f"{'':>7} {'':>3} {'us/iter':>9} {'us/iter':>9} {'':>8} {'':>6} "
-        f"{'us/iter':>8} {'floor':>7} {'us/iter':>9} {'vs fresh':>8}  {'':>10} {'':>11}  (fresh)"
+        f"{'':>7} {'':>3} {'us/iter':>9} {'us/iter':>9} {'us/iter':>9} {'':>8} {'':>6} "
+        f"{'gain':>6} {'us/iter':>8} {'floor':>7} {'us/iter':>9} {'vs fresh':>8}  {'':>10} {'':>11}  (fresh)"
     )
     print(header)
     print(units)
@@ -234,24 +293,28 @@ def main(argv=None):
     for n in sizes:
         for d in dims:
             row = bench_case(n, d, reps, t_long, spread)
-            art, ced, fresh = (row[s]["us_per_iter"] for s in ("article", "cedash", "fresh"))
+            art, nump, ced, fresh = (row[s]["us_per_iter"] for s in ("article", "numpy", "cedash", "fresh"))
             row["floor_us_per_iter"] = 1e6 * 2 * row["bytes_X"] / bandwidth
             row["speedup"] = art / ced
             row["speedup_vs_fresh"] = fresh / ced
+            row["numba_gain"] = nump / ced
             row["cedash_over_floor"] = ced / row["floor_us_per_iter"]
             row["target"] = target(n)
-            row["result"] = verdict(n, row["speedup"])
-            row["result_vs_fresh"] = verdict(n, row["speedup_vs_fresh"])
+            row["floor_target"] = floor_target(n, d)
+            row["result"] = verdict(n, d, row["speedup"], row["cedash_over_floor"])
+            row["result_vs_fresh"] = verdict(n, d, row["speedup_vs_fresh"], row["cedash_over_floor"])
             rows.append(row)
             ka = "{k1}/{k2}".format(**row["article"])
             kc = "{k1}/{k2}".format(**row["cedash"])
+            floor_mark = "*" if row["floor_target"] else " "
             print(
-                f"{n:>7.0e} {d:>3} {art:>9.1f} {ced:>9.1f} {row['speedup']:>8.2f} "
-                f"{'>=' + format(row['target'], '.1f'):>6} {row['floor_us_per_iter']:>8.1f} "
-                f"{row['cedash_over_floor']:>7.2f} {fresh:>9.1f} {row['speedup_vs_fresh']:>8.2f}  "
+                f"{n:>7.0e} {d:>3} {art:>9.1f} {nump:>9.1f} {ced:>9.1f} {row['speedup']:>8.2f} "
+                f"{'>=' + format(row['target'], '.0f'):>6} {row['numba_gain']:>6.2f} {row['floor_us_per_iter']:>8.1f} "
+                f"{row['cedash_over_floor']:>6.2f}{floor_mark} {fresh:>9.1f} {row['speedup_vs_fresh']:>8.2f}  "
                 f"{ka:>10} {kc:>11}  {row['result']} ({row['result_vs_fresh']})",
                 flush=True,
             )
+    print(f"* target: cedash/floor <= {TARGET_FLOOR_RATIO}")
     elapsed = time.perf_counter() - started
     misses = sum(r["result"] == "MISS" for r in rows)
     fresh_misses = sum(r["result_vs_fresh"] == "MISS" for r in rows)
@@ -269,6 +332,7 @@ def main(argv=None):
                     "quick": args.quick,
                     "repetitions": reps,
                     "bandwidth_bytes_per_s": bandwidth,
+                    "one_off_costs": costs,
                     "load_average_end": os.getloadavg()[0],
                     "rows": rows,
                     "elapsed_s": elapsed,

@@ -120,11 +120,13 @@ class GradientDescentClassifier(ClassifierMixin, BaseEstimator):
     def fit(self, X, y, callback=None):
         """Fit on ``X`` (n_samples, n_features) and labels ``y``; returns self.
 
-        ``callback(iteration, loss)``, if given, is called after every iteration
-        (the dashboard uses it for a progress bar).
+        ``callback(iteration, loss)``, if given, is called as training advances: after
+        every iteration, or for compiled full-batch descent after every few
+        milliseconds of work (the dashboard uses it for a progress bar).
         """
         self._check_params()
-        X, y = validate_data(self, X, y, dtype=np.float64, order="F", y_numeric=False)
+        # No layout is forced here: each objective copies X into the one it streams fastest.
+        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=False)
         check_classification_targets(y)
         self.classes_, y_idx = np.unique(y, return_inverse=True)
         k = len(self.classes_)

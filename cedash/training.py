@@ -5,7 +5,11 @@ are the weights, row ``d`` the intercept, and ``k`` is 1 for a sigmoid model or
 the number of classes for a softmax model. Keeping them together lets every
 optimiser update everything with one in-place operation.
 
-Speed comes from four things, all measured in ``benchmarks/bench_train.py``:
+The binary objective takes the compiled single-pass kernel of
+:mod:`cedash.compiled` when numba is there; what follows describes the numpy
+path used otherwise (and by the softmax objective's style of code).
+
+The numpy path's speed comes from four things, all measured in ``benchmarks/bench_train.py``:
 labels are folded into a sign (``-s`` with ``s = 2y - 1``) so the binary loss is
 a single ``softplus`` of one array; ``softplus`` and ``sigmoid`` are built from
 numpy's vectorised ``exp``/``log1p`` rather than scalar-looped ufuncs; ``X`` is
@@ -21,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import expit
 
+from . import compiled
 from .optimizers import make_optimizer
 
 # Below this many samples each numpy call costs more than the per-element work, so
@@ -32,13 +37,18 @@ class BinaryObjective:
     """Mean binary cross-entropy (from logits) plus ``alpha/2 |w|^2``, with its gradient."""
 
     def __init__(self, X: np.ndarray, y01: np.ndarray, alpha: float, fit_intercept: bool):
-        self.X = X
         self.n, self.d = X.shape
         self.alpha = alpha
         self.fit_intercept = fit_intercept
-        # -s/n: the loss is softplus(-s z) and its derivative in z is -s*sigmoid(-s z);
-        # folding 1/n here saves a pass over the gradient.
-        self.neg_s = 1.0 - 2.0 * y01.astype(np.float64)
+        # -s: the loss is softplus(-s z) and its derivative in z is -s*sigmoid(-s z).
+        self.neg_s = 1.0 - 2.0 * np.asarray(y01, dtype=np.float64)
+        self.compiled = compiled.enabled()
+        if self.compiled:
+            self.panels = compiled.to_panels(np.asarray(X, dtype=np.float64))
+            self.scratch = np.empty(compiled.BLOCK)
+            return
+        self.X = np.asfortranarray(X, dtype=np.float64)
+        # Folding 1/n into the sign saves a pass over the gradient.
         self.neg_s_over_n = self.neg_s / self.n
         self.t = np.empty(self.n)
         self.buf = np.empty(self.n)
@@ -50,7 +60,14 @@ class BinaryObjective:
             self.zeros = np.zeros(self.n)
             self.ones = np.ones(self.n)
 
+    def kernel_args(self, theta: np.ndarray, grad: np.ndarray) -> tuple:
+        """The leading arguments of the compiled kernels, for ``(d + 1, 1)`` parameter arrays."""
+        return (self.panels, self.n, self.neg_s, theta.reshape(-1), self.fit_intercept, float(self.alpha),
+                grad.reshape(-1), self.scratch)  # fmt: skip
+
     def __call__(self, theta: np.ndarray, grad: np.ndarray) -> float:
+        if self.compiled:
+            return compiled.binary_pass(*self.kernel_args(theta, grad))
         d = self.d
         w = theta[:d, 0]
         t, buf = self.t, self.buf
@@ -151,6 +168,12 @@ class TrainingTrace:
     extra: dict = field(default_factory=dict)
 
 
+def divergence_reason(loss: float, divergence_factor: float) -> str:
+    if not math.isfinite(loss):
+        return "the loss became infinite or NaN"
+    return f"the loss rose above {divergence_factor:g} times its starting value"
+
+
 def history_stride(max_iter: int, max_snapshots: int) -> int:
     """Keep every ``stride``-th weight vector so a run stores at most ``max_snapshots`` of them."""
     return max(1, math.ceil(max_iter / max(1, max_snapshots - 1)))
@@ -184,10 +207,14 @@ def train(
     weights and curve then end at the last iterate that passed that test, so
     nothing non-finite leaves this function.
     """
-    theta = theta0.copy()
+    theta = np.array(theta0, dtype=np.float64, order="C")
     grad = np.zeros_like(theta)
     opt = make_optimizer(optimizer, theta.shape, learning_rate, momentum=momentum)
     stride = history_stride(max_iter, max_snapshots)
+    if optimizer == "gd" and batch_size is None and getattr(objective, "compiled", False):
+        return _train_gd_compiled(
+            objective, theta, grad, learning_rate, max_iter, tol, n_iter_no_change, divergence_factor, stride, callback
+        )
     losses = np.empty(max_iter + 1)
     hist_iters = []
     hist_theta = []
@@ -219,11 +246,7 @@ def train(
             loss = objective(theta, grad)
         if not loss <= limit:  # also true for NaN
             diverged_at = it
-            reason = (
-                "the loss became infinite or NaN"
-                if not math.isfinite(loss)
-                else (f"the loss rose above {divergence_factor:g} times its starting value")
-            )
+            reason = divergence_reason(loss, divergence_factor)
             np.copyto(theta, prev_theta)
             it -= 1
             break
@@ -247,4 +270,48 @@ def train(
         history_theta=np.stack(hist_theta),
         diverged_at=diverged_at,
         divergence_reason=reason,
+    )
+
+
+# Work per compiled chunk, in multiply-adds over X: a few milliseconds, so that
+# progress callbacks keep coming and an interrupt is never far away.
+CHUNK_WORK = 4_000_000
+
+
+def _train_gd_compiled(objective, theta, grad, learning_rate, max_iter, tol, n_iter_no_change, divergence_factor,
+                       stride, callback) -> TrainingTrace:  # fmt: skip
+    """:func:`train` for full-batch gradient descent, with the iteration loop compiled."""
+    losses = np.empty(max_iter + 1)
+    history = np.empty((max_iter // stride + 1, theta.size))
+    loss = objective(theta, grad)
+    if not math.isfinite(loss):
+        raise FloatingPointError("the loss is not finite at the initial weights; check the data for huge values")
+    limit = divergence_factor * max(loss, 1.0)
+    losses[0] = loss
+    history[0] = theta.reshape(-1)
+    args = objective.kernel_args(theta, grad)
+    tol_value = -math.inf if tol is None else float(tol)
+    patience = max_iter + 1 if tol is None else int(n_iter_no_change)
+    chunk = max(1, CHUNK_WORK // (objective.n * (objective.d + 1)))
+    it, status, no_change = 0, 0, 0
+    while status == 0 and it < max_iter:
+        last = min(it + chunk, max_iter)
+        it, status, no_change, loss = compiled.gd_iterations(
+            *args, float(learning_rate), losses, it + 1, last, limit, tol_value, patience, no_change, history, stride
+        )
+        if callback is not None and it > 0:
+            callback(it, float(losses[it]))
+    kept = np.arange(0, it + 1, stride)
+    hist_theta = history[: len(kept)]
+    if kept[-1] != it:
+        kept = np.append(kept, it)
+        hist_theta = np.concatenate([hist_theta, theta.reshape(1, -1)])
+    diverged = status == 1
+    return TrainingTrace(
+        theta=theta,
+        loss_curve=losses[: it + 1].copy(),
+        history_iterations=kept,
+        history_theta=hist_theta.reshape(len(kept), *theta.shape).copy(),
+        diverged_at=it + 1 if diverged else None,
+        divergence_reason=divergence_reason(loss, divergence_factor) if diverged else None,
     )

@@ -1,0 +1,177 @@
+"""The compiled kernel against numpy, scipy and cedash's own numpy path."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from scipy.special import expit
+
+from cedash import GradientDescentClassifier, compiled, training
+from cedash.training import BinaryObjective
+
+ULP = np.finfo(np.float64).eps
+
+
+def test_numba_is_there_and_used():
+    # numba is a runtime requirement; without it every test below would test the numpy path twice.
+    assert compiled.AVAILABLE and compiled.enabled()
+    assert BinaryObjective(np.zeros((3, 1)), np.array([0.0, 1.0, 1.0]), 0.0, True).compiled
+
+
+def vectorised(f):
+    return np.vectorize(f, otypes=[np.float64])
+
+
+def test_exp_matches_numpy_to_about_one_ulp():
+    a = -np.concatenate([np.linspace(0.0, 708.0, 100_001), np.geomspace(1e-300, 1.0, 2001), [0.0, 5e-324]])
+    got = vectorised(compiled.exp_nonpositive)(a)
+    rel = np.abs(got / np.exp(a) - 1.0)
+    assert rel.max() <= 2 * ULP
+    assert compiled.exp_nonpositive(0.0) == 1.0
+    # Below -708 the result stays at exp(-708), a harmless 3e-308, instead of going subnormal.
+    assert compiled.exp_nonpositive(-5000.0) == compiled.exp_nonpositive(-708.0) > 0
+
+
+def test_log1p_matches_numpy_to_a_few_ulp_and_is_exact_at_one():
+    # The kernel never passes less than exp(-708), where exp_nonpositive stops.
+    e = np.concatenate([np.exp(-np.linspace(0.0, 708.0, 100_001)), np.linspace(0.0, 1.0, 10_001)[1:]])
+    got = vectorised(compiled.log1p_unit)(e)
+    assert np.abs(got / np.log1p(e) - 1.0).max() <= 4 * ULP
+    assert compiled.log1p_unit(0.0) == 0.0
+    assert compiled.log1p_unit(1.0) == np.log(2.0)
+
+
+def test_panels_hold_every_value_once():
+    rng = np.random.default_rng(0)
+    for n in (1, compiled.BLOCK - 1, compiled.BLOCK, compiled.BLOCK + 1, 3 * compiled.BLOCK + 7):
+        X = rng.standard_normal((n, 3))
+        panels = compiled.to_panels(X)
+        back = panels.transpose(0, 2, 1).reshape(-1, 3)[:n]
+        assert np.array_equal(back, X)
+        assert np.all(panels.transpose(0, 2, 1).reshape(-1, 3)[n:] == 0)
+
+
+def reference_loss_and_grad(X, y, w, b, alpha, fit_intercept):
+    # Written independently of cedash: scipy's expit and numpy's logaddexp.
+    z = X @ w + (b if fit_intercept else 0.0)
+    s = 2.0 * y - 1.0
+    loss = np.mean(np.logaddexp(0.0, -s * z)) + 0.5 * alpha * w @ w
+    r = (expit(z) - y) / len(y)
+    return loss, X.T @ r + alpha * w, (r.sum() if fit_intercept else 0.0)
+
+
+@pytest.mark.parametrize("n", [1, 5, compiled.BLOCK - 1, compiled.BLOCK, compiled.BLOCK + 1, 5000])
+@pytest.mark.parametrize("d", [1, 2, 20])
+@pytest.mark.parametrize(("alpha", "fit_intercept"), [(0.0, True), (0.1, False)])
+def test_pass_matches_reference(n, d, alpha, fit_intercept):
+    rng = np.random.default_rng(n * 100 + d)
+    X = rng.standard_normal((n, d))
+    y = (rng.random(n) < 0.5).astype(float)
+    theta = rng.standard_normal((d + 1, 1))
+    grad = np.zeros_like(theta)
+    loss = BinaryObjective(X, y, alpha, fit_intercept)(theta, grad)
+    want_loss, want_w, want_b = reference_loss_and_grad(X, y, theta[:d, 0], theta[d, 0], alpha, fit_intercept)
+    assert loss == pytest.approx(want_loss, rel=1e-13)
+    np.testing.assert_allclose(grad[:d, 0], want_w, rtol=1e-11, atol=1e-15)
+    assert grad[d, 0] == pytest.approx(want_b, rel=1e-11, abs=1e-15)
+
+
+def test_pass_is_exact_for_huge_logits():
+    # Logits from -3000 to 3000: the clipped tutorial loss would cap at 34.5 here.
+    X = np.linspace(-3.0, 3.0, 4001)[:, None]
+    y = (np.arange(4001) % 2).astype(float)
+    theta = np.array([[1000.0], [0.0]])
+    grad = np.zeros_like(theta)
+    loss = BinaryObjective(X, y, 0.0, True)(theta, grad)
+    want_loss, want_w, want_b = reference_loss_and_grad(X, y, theta[:1, 0], 0.0, 0.0, True)
+    assert np.isfinite(loss) and loss == pytest.approx(want_loss, rel=1e-13)
+    np.testing.assert_allclose(grad[:1, 0], want_w, rtol=1e-12)
+    assert grad[1, 0] == pytest.approx(want_b, rel=1e-9, abs=1e-15)
+
+
+def fit_both(monkeypatch, X, y, chunk_work=None, **params):
+    if chunk_work is not None:
+        monkeypatch.setattr(training, "CHUNK_WORK", chunk_work)
+    calls = []
+    fast = GradientDescentClassifier(**params).fit(X, y, callback=lambda it, loss: calls.append((it, loss)))
+    with compiled.disabled():
+        slow = GradientDescentClassifier(**params).fit(X, y)
+    return fast, slow, calls
+
+
+def assert_same_fit(fast, slow):
+    assert fast.n_iter_ == slow.n_iter_
+    np.testing.assert_allclose(fast.loss_curve_, slow.loss_curve_, rtol=1e-11)
+    np.testing.assert_allclose(fast.coef_, slow.coef_, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(fast.intercept_, slow.intercept_, rtol=1e-9, atol=1e-12)
+    np.testing.assert_array_equal(fast.history_iterations_, slow.history_iterations_)
+    np.testing.assert_allclose(fast.coef_history_, slow.coef_history_, rtol=1e-9, atol=1e-12)
+    assert fast.diverged_at_ == slow.diverged_at_
+    assert fast.divergence_reason_ == slow.divergence_reason_
+
+
+def moons(n=300):
+    from sklearn.datasets import make_moons
+
+    return make_moons(n, noise=0.2, random_state=0)
+
+
+def test_compiled_descent_equals_the_numpy_loop(monkeypatch):
+    X, y = moons()
+    fast, slow, calls = fit_both(monkeypatch, X, y, chunk_work=50_000, max_iter=700, learning_rate=0.5, alpha=0.01,
+                                 max_snapshots=101)  # fmt: skip
+    assert_same_fit(fast, slow)
+    assert fast.history_iterations_[-1] == 700 and len(fast.history_iterations_) == 101
+    # Several chunks, so the callback saw the run advance and end at the last iteration.
+    iterations = [it for it, _ in calls]
+    assert len(iterations) > 3 and iterations == sorted(iterations) and iterations[-1] == 700
+    assert calls[-1][1] == fast.loss_curve_[-1]
+
+
+def test_compiled_descent_stops_early_like_the_numpy_loop(monkeypatch):
+    X, y = moons()
+    fast, slow, _ = fit_both(monkeypatch, X, y, chunk_work=30_000, max_iter=5000, learning_rate=1.0, tol=1e-6)
+    assert 10 < fast.n_iter_ < 5000
+    assert_same_fit(fast, slow)
+
+
+@pytest.mark.parametrize("learning_rate", [60.0, 1e6])
+def test_compiled_descent_diverges_like_the_numpy_loop(monkeypatch, learning_rate):
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((200, 2)) * [1.0, 30.0]
+    y = (X[:, 0] + rng.standard_normal(200) > 0).astype(int)
+    fast, slow, _ = fit_both(monkeypatch, X, y, chunk_work=1000, max_iter=300, learning_rate=learning_rate)
+    assert fast.diverged_at_ is not None
+    assert_same_fit(fast, slow)
+    assert np.all(np.isfinite(fast.loss_curve_)) and np.all(np.isfinite(fast.coef_))
+
+
+def test_other_optimisers_use_the_compiled_pass_and_agree(monkeypatch):
+    X, y = moons()
+    fast, slow, _ = fit_both(monkeypatch, X, y, max_iter=200, learning_rate=0.05, optimizer="adam")
+    assert_same_fit(fast, slow)
+
+
+def run_python(code, **env):
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, **env})  # fmt: skip
+
+
+def test_environment_switch_turns_the_kernel_off():
+    out = run_python("from cedash import compiled; print(compiled.enabled())", CEDASH_COMPILED="0")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
+
+
+def test_without_numba_everything_falls_back_to_numpy():
+    code = (
+        "import sys; sys.modules['numba'] = None\n"
+        "from cedash import GradientDescentClassifier, compiled\n"
+        "m = GradientDescentClassifier(max_iter=50).fit([[0.0], [1.0], [2.0], [3.0]], [0, 0, 1, 1])\n"
+        "print(compiled.AVAILABLE, compiled.enabled(), m.predict([[0.0], [3.0]]).tolist(), m.n_iter_)"
+    )
+    out = run_python(code)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False False [0, 1] 50"
