@@ -15,11 +15,10 @@ import cedash
 from cedash.dataset import DataError
 from dashboard import learning_views as views
 from dashboard.data_panel import builtin_data, display_features, edited_data, uploaded_data
-from dashboard.state import SOURCES, init_state, literal
+from dashboard.state import SOURCES, VIEWS, init_state, literal
 from dashboard.training_view import model_settings, show_results, train
 
 log = logging.getLogger("cedash.app")
-TABS = ("Training", "Replay", "Landscape", "Points", "Optimisers", "Compare", "Sweep", "Data")
 
 st.set_page_config(page_title="cedash: gradient descent on cross-entropy", page_icon="📉", layout="wide")
 
@@ -56,7 +55,7 @@ def main() -> None:
         data, data_key, config = sidebar()
 
     # Only the open tab builds its figures; the Data tab always runs because it holds the table edits.
-    tabs = dict(zip(TABS, st.tabs(TABS, key="view", on_change="rerun", bind="query-params"), strict=True))
+    tabs = dict(zip(VIEWS, st.tabs(VIEWS, key="view", on_change="rerun", bind="query-params"), strict=True))
     with tabs["Data"]:
         data = edited_data(data, data_key)
     try:

@@ -56,7 +56,24 @@ def dataset_frame(data: Dataset) -> pd.DataFrame:
     return frame
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula ("=cmd|..."),
+# so text cells and names that do are written with a leading apostrophe, which
+# spreadsheets show as plain text. Numbers are never changed.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defuse(text: str) -> str:
+    """``text`` made safe to open in a spreadsheet."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def dataset_csv(data: Dataset) -> str:
+    """The data as CSV, with text that a spreadsheet would run as a formula defused."""
+    frame = dataset_frame(data)
+    frame.columns = [defuse(str(name)) for name in frame.columns]
+    for name in frame.columns:
+        if not pd.api.types.is_numeric_dtype(frame[name]) and not pd.api.types.is_bool_dtype(frame[name]):
+            frame[name] = frame[name].map(lambda v: defuse(v) if isinstance(v, str) else v)
     buffer = io.StringIO()
-    dataset_frame(data).to_csv(buffer, index=False)
+    frame.to_csv(buffer, index=False)
     return buffer.getvalue()

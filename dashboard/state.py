@@ -14,6 +14,10 @@ LIMITS = Limits.from_env()
 SOURCES = ("Built-in data set", "My CSV file")
 
 
+# The tabs, in order; the open one is the URL's "view" parameter.
+VIEWS = ("Training", "Replay", "Landscape", "Points", "Optimisers", "Compare", "Sweep", "Data")
+
+
 @st.cache_resource
 def run_cache() -> RunCache:
     """Finished runs and derived views, shared by every session: same data and settings, same result."""
@@ -26,6 +30,9 @@ def init_state() -> None:
     if "initialised" in state:
         return
     values, notes = settings_from_query(st.query_params.to_dict())
+    view = st.query_params.get("view")
+    if view is not None and view not in VIEWS:
+        notes.append(f"View {view[:40]!r} from the link does not exist, so the {VIEWS[0]} tab is shown.")
     for key, setting in SETTINGS.items():
         state[key] = values.get(key, setting.default)
     state.lr_scale = nearest_scale_value(state.lr)

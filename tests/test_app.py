@@ -181,6 +181,18 @@ def test_url_parameters_open_those_settings():
     assert not at.warning
 
 
+def test_a_view_from_the_url_opens_that_tab_and_an_unknown_one_gets_a_note():
+    at = new_app({"view": "Replay"})
+    at.run()
+    assert_clean(at)
+    assert at.session_state["view"] == "Replay" and not at.warning
+    at = new_app({"view": "Repaly"})
+    at.run()
+    assert_clean(at)
+    assert at.session_state["view"] == "Training"
+    assert texts(at.warning) == ["View 'Repaly' from the link does not exist, so the Training tab is shown."]
+
+
 def test_url_values_are_clamped_with_a_note():
     at = new_app({"iters": str(10**12), "lr": "abc", "degree": "-3"})
     at.run()

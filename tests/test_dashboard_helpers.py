@@ -1,5 +1,6 @@
 """The pieces of cedash the dashboard leans on: URL settings, table edits, caching, downloads."""
 
+import io
 import json
 
 import numpy as np
@@ -7,7 +8,7 @@ import pandas as pd
 import pytest
 
 from cedash.builtin_datasets import load_dataset
-from cedash.dataset import DataError
+from cedash.dataset import DataError, Dataset
 from cedash.experiment import RunConfig, run
 from cedash.export import dataset_csv, history_frame, model_json
 from cedash.run_cache import RunCache, fingerprint
@@ -87,3 +88,16 @@ def test_downloads_hold_model_history_and_data():
     assert len(hist) == 51 and hist["train_loss"].iloc[0] == pytest.approx(np.log(2))
     text = dataset_csv(data)
     assert text.splitlines()[0] == "x1,x2,label" and len(text.splitlines()) == 81
+
+
+def test_data_download_defuses_spreadsheet_formulas_but_keeps_numbers():
+    labels = np.array(["=cmd|' /C calc'!A0", "+1+1", "@SUM(A1)", "-2", "plain", "=1"], dtype=object)
+    X = np.array([[-1.5, 2.0]] * 6)
+    data = Dataset(X, labels, ('=HYPERLINK("http://x")', "ok"), target_name="@label")
+    frame = pd.read_csv(io.StringIO(dataset_csv(data)), dtype=str, keep_default_na=False)
+    assert list(frame.columns) == ['\'=HYPERLINK("http://x")', "ok", "'@label"]
+    assert frame["'@label"].tolist() == ["'=cmd|' /C calc'!A0", "'+1+1", "'@SUM(A1)", "'-2", "plain", "'=1"]
+    # Numbers are never touched: a negative feature value stays a number.
+    assert frame["ok"].tolist() == ["2.0"] * 6 and frame.iloc[:, 0].tolist() == ["-1.5"] * 6
+    for cell in [*frame.columns, *frame.to_numpy().ravel()]:
+        assert not cell.startswith(("=", "+", "@")), cell

@@ -522,6 +522,7 @@ def test_nonsense_in_every_url_parameter_falls_back_with_notes(bad):
     for key, setting in SETTINGS.items():
         assert_in_range(key, at.session_state[key])
         assert any(n.startswith(f"{setting.label} ") for n in notes), f"no note for {key}={bad!r}: {notes}"
+    assert any(n.startswith("View ") and "Training tab is shown" in n for n in notes), notes
     assert at.session_state["view"] == "Training"
     assert {"Loss per iteration", "Accuracy per iteration", BOUNDARY} <= set(figures(at))
 
@@ -551,6 +552,7 @@ def test_nonsense_url_parameters_in_a_real_browser(page, app_url):
     for setting in SETTINGS.values():
         assert f"{setting.label} " in notes, f"no note for {setting.key}: {notes}"
     assert "'<script>alert(1)</script>'" in notes
+    assert "View 'nonsense' from the link does not exist" in notes
     assert float(sidebar(page).get_by_label("Learning rate", exact=True).input_value()) == SETTINGS["lr"].high
     assert sidebar(page).get_by_label("Iterations", exact=True).input_value() == str(SETTINGS["iters"].default)
     assert sidebar(page).get_by_role("combobox", name="Data set").input_value() == SETTINGS["dataset"].default
