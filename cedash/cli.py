@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="{fit,loss}")
 
     fit = commands.add_parser("fit", help="train a classifier on a CSV file or a built-in data set")
-    fit.add_argument("data", nargs="?", metavar="DATA.csv", help="the CSV file to train on")
+    fit.add_argument("data", nargs="?", metavar="DATA.csv", help="the CSV file to train on ('-' reads standard input)")
     fit.add_argument("--dataset", metavar="NAME", help=f"a built-in data set instead: {', '.join(dataset_names())}")
     fit.add_argument("--target", metavar="COL", help="the column to predict (default: label/target/class/y or last)")
     fit.add_argument("--drop-invalid-rows", action="store_true", help="drop rows with missing or infinite values")
@@ -150,7 +150,8 @@ def _load(args, limits: Limits):
             raise UsageError("--target applies to CSV files; a built-in data set has its own target")
         return load_dataset(args.dataset, args.n_samples, args.noise, args.seed, limits=limits)
     try:
-        return read_csv(args.data, args.target, drop_invalid_rows=args.drop_invalid_rows, limits=limits)
+        source = sys.stdin.buffer if args.data == "-" else args.data
+        return read_csv(source, args.target, drop_invalid_rows=args.drop_invalid_rows, limits=limits)
     except InvalidRowsError as exc:
         raise DataError(f"{exc} with --drop-invalid-rows") from None
 

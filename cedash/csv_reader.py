@@ -204,7 +204,8 @@ def _read_path(path, limits: Limits) -> bytes:
 
 def _read_stream(stream, limits: Limits):
     try:
-        if hasattr(stream, "seek"):
+        # A pipe cannot rewind and needs no rewinding; an upload read before must.
+        if getattr(stream, "seekable", lambda: False)():
             stream.seek(0)
         return stream.read(limits.max_upload_bytes + 1)
     except (OSError, ValueError) as exc:

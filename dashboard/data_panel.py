@@ -99,6 +99,21 @@ def display_features(data: Dataset) -> Dataset:
     return data.select_features([fx, fy])
 
 
+def forget_unedited_tables(current: str, current_unedited: bool) -> None:
+    """Drop the session's copies of tables nobody edited, except the one on screen.
+
+    They are rebuilt from their data set when shown again, so a session that
+    browses many data sets keeps one table copy per set it actually changed.
+    """
+    state = st.session_state
+    unedited = state.setdefault("table_unedited", set())
+    (unedited.add if current_unedited else unedited.discard)(current)
+    for key in unedited - {current}:
+        state.table_bases.pop(key, None)
+        state.table_latest.pop(key, None)
+    unedited.intersection_update({current})
+
+
 def edited_data(data: Dataset, data_key: str) -> Dataset:
     """Show the data in an editable table and return it with the user's edits.
 
@@ -115,14 +130,16 @@ def edited_data(data: Dataset, data_key: str) -> Dataset:
         return data
     bases = state.setdefault("table_bases", {})
     latest = state.setdefault("table_latest", {})
+    original = export.dataset_frame(data)
     if table_key not in state or table_key not in bases:
-        bases[table_key] = latest.get(table_key, export.dataset_frame(data))
+        bases[table_key] = latest.get(table_key, original)
     st.caption(
         "Change values or labels, add rows at the bottom, or select rows and delete them. "
         "Edits are kept while you change other settings."
     )
     edited = st.data_editor(bases[table_key], key=table_key, num_rows="dynamic", height=320, width="stretch")
     latest[table_key] = edited
+    forget_unedited_tables(table_key, edited.equals(original))
     result = frame_to_dataset(edited, target=data.target_name, name=data.name)
     for note in result.notes:
         st.caption(literal(note))

@@ -129,6 +129,22 @@ def test_table_edits_change_the_data_and_survive_other_changes(app):
     assert_clean(app)
 
 
+def test_a_session_keeps_edited_tables_and_drops_untouched_ones(app):
+    edited_key = app.session_state["table_key"]
+    app.session_state[edited_key] = {"edited_rows": {0: {"x1": 9.0}}, "added_rows": [], "deleted_rows": []}
+    app.run()
+    for name in ("circles", "xor", "two blobs", "spiral"):
+        app.selectbox(key="dataset").set_value(name).run()
+        assert_clean(app)
+        current = app.session_state["table_key"]
+        # The edited table and the one on screen: nothing else is kept.
+        assert set(app.session_state["table_bases"]) == {edited_key, current}
+        assert set(app.session_state["table_latest"]) == {edited_key, current}
+    app.selectbox(key="dataset").set_value(SETTINGS["dataset"].default).run()
+    assert app.session_state["table_key"] == edited_key
+    assert app.session_state["table_latest"][edited_key]["x1"].iloc[0] == 9.0
+
+
 def test_half_typed_row_is_left_out_with_a_note(app):
     key = app.session_state["table_key"]
     app.session_state[key] = {"edited_rows": {}, "added_rows": [{"x1": 1.0}], "deleted_rows": []}

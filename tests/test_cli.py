@@ -31,11 +31,12 @@ def cedash_env():
     return env
 
 
-def cedash(*args, env=None, cwd=None):
+def cedash(*args, env=None, cwd=None, stdin=None):
     return subprocess.run(
         [sys.executable, "-m", "cedash", *map(str, args)],
         capture_output=True,
         text=True,
+        input=stdin,
         env={**cedash_env(), **(env or {})},
         cwd=cwd or ROOT,
         timeout=120,
@@ -170,6 +171,18 @@ def test_fit_a_csv_file_with_string_classes(tmp_path):
     assert np.shape(out["coef"]) == (3, 2)
     assert out["train_accuracy"] > 0.9
     assert "test_loss" in out
+
+
+def test_fit_reads_a_csv_piped_to_standard_input(tmp_path):
+    text = "x,label\n" + "".join(f"{i / 10},{int(i >= 10)}\n" for i in range(20))
+    path = tmp_path / "same.csv"
+    path.write_text(text)
+    piped = cedash("fit", "-", "--iters", "50", "--json", stdin=text)
+    from_file = cedash("fit", path, "--iters", "50", "--json")
+    assert piped.returncode == 0, piped.stderr
+    assert strict_json(piped.stdout)["coef"] == strict_json(from_file.stdout)["coef"]
+    empty = cedash("fit", "-", stdin="")
+    assert empty.returncode == 2 and empty.stderr.startswith("error: the file is empty")
 
 
 def test_divergence_is_reported_as_the_iteration_and_the_json_stays_valid():

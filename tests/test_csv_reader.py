@@ -66,6 +66,23 @@ def test_reads_an_uploaded_file_object():
     assert data.name == "upload.csv"
 
 
+def test_reads_a_stream_that_cannot_rewind():
+    # Like a pipe: read() works, seek() raises.
+    class Pipe(io.RawIOBase):
+        def __init__(self, data):
+            self.inner = io.BytesIO(data)
+
+        def readable(self):
+            return True
+
+        def readinto(self, buffer):
+            return self.inner.readinto(buffer)
+
+    pipe = io.BufferedReader(Pipe(SIMPLE))
+    assert not pipe.seekable()
+    assert_simple(read_csv(pipe))
+
+
 def test_a_missing_path_says_so(tmp_path):
     fails(str(tmp_path / "nope.csv"), r"there is no file '.*nope\.csv'; check the path")
 
