@@ -14,7 +14,7 @@ import streamlit as st
 import cedash
 from cedash.dataset import DataError
 from dashboard import learning_views as views
-from dashboard.data_panel import builtin_data, display_features, edited_data, uploaded_data
+from dashboard.data_panel import builtin_data, display_features, edited_data, kept_edits, uploaded_data
 from dashboard.state import SOURCES, VIEWS, init_state, literal
 from dashboard.training_view import model_settings, show_results, train
 
@@ -54,30 +54,36 @@ def main() -> None:
     with st.sidebar:
         data, data_key, config = sidebar()
 
-    # Only the open tab builds its figures; the Data tab always runs because it holds the table edits.
+    # Only the open tab is built. The Data tab's table is drawn only there too; while it is closed,
+    # the edits kept from its last showing still apply.
     tabs = dict(zip(VIEWS, st.tabs(VIEWS, key="view", on_change="rerun", bind="query-params"), strict=True))
-    with tabs["Data"]:
-        data = edited_data(data, data_key)
+    data_open = tabs["Data"].open
+    if data_open:
+        with tabs["Data"]:
+            data = edited_data(data, data_key)
+    else:
+        data = kept_edits(data, data_key)
     try:
         result, result_key = train(data, config)
     except DataError as exc:
         tabs["Training"].error(literal(exc))
         return
-    with tabs["Data"]:
-        parts = {"train": result.train, "test": result.test}
-        # st.table reads Markdown in cells, so class labels are escaped to show as typed.
-        rows = {part: {literal(c): int(np.sum(d.y == c)) for c in result.classes} for part, d in parts.items() if d}
-        st.markdown("**Train/test split** (points per class)")
-        st.table(rows)
-        for note in result.train.notes:
-            st.caption(literal(note))
+    if data_open:
+        with tabs["Data"]:
+            parts = {"train": result.train, "test": result.test}
+            # st.table reads Markdown in cells, so class labels are escaped to show as typed.
+            rows = {part: {literal(c): int(np.sum(d.y == c)) for c in result.classes} for part, d in parts.items() if d}
+            st.markdown("**Train/test split** (points per class)")
+            st.table(rows)
+            for note in result.train.notes:
+                st.caption(literal(note))
 
     views_by_tab = {
         "Training": lambda: show_results(result, result_key),
         "Replay": lambda: views.replay_tab(result, result_key),
         "Landscape": lambda: views.landscape_tab(result, result_key),
         "Points": lambda: views.points_tab(result, result_key),
-        "Optimisers": lambda: views.optimizer_tab(data, config, result),
+        "Optimisers": lambda: views.optimizer_tab(data, config, result, result_key),
         "Compare": lambda: views.compare_tab(result, data.name),
         "Sweep": lambda: views.sweep_tab(data, config),
     }

@@ -114,6 +114,18 @@ def forget_unedited_tables(current: str, current_unedited: bool) -> None:
     unedited.intersection_update({current})
 
 
+def table_key_for(data: Dataset, data_key: str) -> str:
+    return "table_" + hashlib.sha1(f"{data_key}|{data.feature_names}".encode()).hexdigest()[:10]
+
+
+def kept_edits(data: Dataset, data_key: str) -> Dataset:
+    """``data`` with the edits made in its table, without drawing the table (the Data tab is closed)."""
+    latest = st.session_state.get("table_latest", {}).get(table_key_for(data, data_key))
+    if latest is None or data.n_samples > EDITABLE_ROWS:
+        return data
+    return frame_to_dataset(latest, target=data.target_name, name=data.name)
+
+
 def edited_data(data: Dataset, data_key: str) -> Dataset:
     """Show the data in an editable table and return it with the user's edits.
 
@@ -122,7 +134,7 @@ def edited_data(data: Dataset, data_key: str) -> Dataset:
     last edited version instead of the original.
     """
     state = st.session_state
-    table_key = "table_" + hashlib.sha1(f"{data_key}|{data.feature_names}".encode()).hexdigest()[:10]
+    table_key = table_key_for(data, data_key)
     state.table_key = table_key
     if data.n_samples > EDITABLE_ROWS:
         st.caption(f"Tables over {EDITABLE_ROWS:,} rows are shown but not edited; the first 1,000 rows:")

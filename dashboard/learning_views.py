@@ -16,6 +16,7 @@ from cedash.settings import LEARNING_RATE_SCALE, nearest_scale_value
 from cedash.sweep import log_spaced_rates, sweep
 
 from .state import LIMITS, literal, run_cache
+from .training_view import best_possible
 
 
 def cached(key, compute):
@@ -133,7 +134,7 @@ def points_tab(result, result_key) -> None:
     )
 
 
-def optimizer_tab(data, config, result) -> None:
+def optimizer_tab(data, config, result, result_key) -> None:
     races = race_configs(config)
     try:
         # Four runs at once: bound them together, like a sweep, so one user cannot start four big fits.
@@ -152,6 +153,14 @@ def optimizer_tab(data, config, result) -> None:
         width="stretch",
         key="race_loss",
     )
+    optimum = best_possible(result, result_key)
+    if optimum is not None and optimum.note is None:
+        st.plotly_chart(insight_figures.gap_figure(curves, optimum.loss), width="stretch", key="gap_chart")
+        st.caption(
+            f"The best loss any model of this form reaches on this training data is {optimum.loss:.6g} (found by "
+            "scikit-learn's solver). A gap that falls in a straight line on this log scale means the optimiser "
+            "converges at a steady rate; the steeper the line, the faster."
+        )
     gd = runs["gd"]
     paths = {name: weight_path(r.model, 0, 1) for name, r in runs.items()}
     land = cached(

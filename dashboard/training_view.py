@@ -20,6 +20,15 @@ from .state import LIMITS, run_cache, sync_lr_from_scale, sync_scale_from_lr, wi
 OPTIMUM_MAX_ROWS = 50_000
 
 
+def best_possible(result, result_key):
+    """scikit-learn's optimum for this run's data, features and penalty (cached), or None for big data."""
+    if result.train.n_samples > OPTIMUM_MAX_ROWS:
+        return None
+    # The optimum depends on the data, features and penalty, not on how the descent is run.
+    problem = replace(result.config, learning_rate=0.0, max_iter=0, optimizer="gd", batch_size=None, momentum=0.0)
+    return run_cache().get_or_compute(("optimum", result_key[0], problem), lambda: run_optimum(result))[0]
+
+
 def model_settings() -> RunConfig:
     st.select_slider(
         "Learning rate (log scale)",
@@ -112,32 +121,26 @@ def show_results(result, result_key) -> None:
         st.warning(message, icon="⚠️")
 
     log_y = widget(st.toggle, "logy")
-    optimum = None
-    if result.train.n_samples <= OPTIMUM_MAX_ROWS:
-        # The optimum depends on the data, features and penalty, not on how the descent is run.
-        problem = replace(result.config, learning_rate=0.0, max_iter=0, optimizer="gd", batch_size=None, momentum=0.0)
-        optimum = run_cache().get_or_compute(("optimum", result_key[0], problem), lambda: run_optimum(result))[0]
+    optimum = best_possible(result, result_key)
+    best = optimum.loss if optimum is not None and optimum.note is None else None
     left, right = st.columns(2)
     with left:
-        best = optimum.loss if optimum is not None and optimum.note is None else None
         st.plotly_chart(figures.loss_figure(result, log_y=log_y, optimum=best), width="stretch", key="loss_chart")
         st.caption(explain.CAPTIONS["loss"])
+        if best is not None:
+            st.caption(
+                f"Dashed line: the best loss any model of this form reaches on this training data, {best:.6g} "
+                f"(found by scikit-learn's solver). This run ends {result.loss_curve[-1] - best:.3g} above it; "
+                "the Optimisers tab shows how fast each optimiser closes that gap."
+            )
+        elif optimum is not None:
+            st.caption(f"Best possible loss: {optimum.note}.")
     with right:
         st.plotly_chart(figures.accuracy_figure(result), width="stretch", key="accuracy_chart")
         st.caption(explain.CAPTIONS["accuracy"])
+    # Three charts on this tab: every chart costs the browser tens of milliseconds on each change.
     st.plotly_chart(figures.boundary_figure(result), width="stretch", key="boundary_chart")
     st.caption(explain.CAPTIONS["boundary"])
-    if optimum is not None:
-        if optimum.note:
-            st.caption(f"Best possible loss: {optimum.note}.")
-        else:
-            gap = insight_figures.gap_figure({"this run": result.loss_curve}, optimum.loss)
-            st.plotly_chart(gap, width="stretch", key="gap_chart")
-            st.caption(
-                f"The best loss any model of this form reaches on this training data is {optimum.loss:.6g} "
-                "(found by scikit-learn's solver). The gap shrinks in a straight line on this log scale when "
-                "gradient descent converges at a steady rate."
-            )
     if len(result.classes) > 2:
         multiclass_extras(result)
     if result.feature_map.added_features_:

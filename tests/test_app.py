@@ -28,7 +28,7 @@ def metric(at, label):
 
 def test_default_page_shows_every_chart_and_metric(app):
     figs = figures(app)
-    assert set(figs) == {"Loss per iteration", "Accuracy per iteration", "Decision boundary", "Gap to the optimum"}
+    assert set(figs) == {"Loss per iteration", "Accuracy per iteration", "Decision boundary"}
     loss = figs["Loss per iteration"]
     train = loss["data"][0]
     assert train["type"] == "scatter" and train["name"] == "train"
@@ -48,6 +48,10 @@ def test_default_page_shows_every_chart_and_metric(app):
     assert all(all_finite(f) for f in figs.values())
     assert len(app.latex) == 2 and "L(w)" in app.latex[0].value
     assert figure_bytes(app) < 500_000
+    # The optimum is the dashed line on the loss chart, and the caption says how far this run ended above it.
+    best = float(loss["layout"]["shapes"][0]["y0"])
+    note = next(c for c in texts(app.caption) if c.startswith("Dashed line"))
+    assert f"{best:.6g}" in note and f"{train['y'][-1] - best:.3g} above it" in note
 
 
 @pytest.mark.parametrize("name", dataset_names())
@@ -106,8 +110,18 @@ def test_bad_upload_names_the_problem_and_keeps_the_previous_data():
     assert figures(at)["Decision boundary"]["layout"]["xaxis"]["title"]["text"] == "height"
 
 
+def open_data_tab(at) -> str:
+    """Open the Data tab (its table is drawn only there) and return the table's widget key."""
+    assert not at.get("dataframe")
+    at.session_state["view"] = "Data"
+    at.run()
+    assert_clean(at)
+    assert at.get("dataframe")
+    return at.session_state["table_key"]
+
+
 def test_table_edits_change_the_data_and_survive_other_changes(app):
-    key = app.session_state["table_key"]
+    key = open_data_tab(app)
     app.session_state[key] = {
         "edited_rows": {0: {"x1": 5.0, "x2": 5.0}},
         "added_rows": [{"x1": -4.0, "x2": -4.0, "label": 1}, {"x1": 4.0, "x2": 4.0, "label": 0}],
@@ -115,6 +129,11 @@ def test_table_edits_change_the_data_and_survive_other_changes(app):
     }
     app.run()
     assert_clean(app)
+    # Back on the Training tab the table is not drawn, and its edits still apply.
+    app.session_state["view"] = "Training"
+    app.run()
+    assert_clean(app)
+    assert not app.get("dataframe")
 
     def points(at):
         boundary = figures(at)["Decision boundary"]
@@ -130,7 +149,7 @@ def test_table_edits_change_the_data_and_survive_other_changes(app):
 
 
 def test_a_session_keeps_edited_tables_and_drops_untouched_ones(app):
-    edited_key = app.session_state["table_key"]
+    edited_key = open_data_tab(app)
     app.session_state[edited_key] = {"edited_rows": {0: {"x1": 9.0}}, "added_rows": [], "deleted_rows": []}
     app.run()
     for name in ("circles", "xor", "two blobs", "spiral"):
@@ -146,7 +165,7 @@ def test_a_session_keeps_edited_tables_and_drops_untouched_ones(app):
 
 
 def test_half_typed_row_is_left_out_with_a_note(app):
-    key = app.session_state["table_key"]
+    key = open_data_tab(app)
     app.session_state[key] = {"edited_rows": {}, "added_rows": [{"x1": 1.0}], "deleted_rows": []}
     app.run()
     assert_clean(app)
@@ -308,6 +327,12 @@ def test_optimiser_race(app):
     assert [t["name"] for t in race["data"]] == ["gd", "momentum", "nesterov", "adam"]
     paths = figs["Optimiser race: paths on the loss landscape"]
     assert {"gd", "momentum", "nesterov", "adam"} <= {t.get("name") for t in paths["data"]}
+    gap = figs["Gap to the optimum"]
+    assert [t["name"] for t in gap["data"]] == ["gd", "momentum", "nesterov", "adam"]
+    assert gap["layout"]["yaxis"]["type"] == "log"
+    # Each curve is that optimiser's loss minus the same optimum, so gd's gap is the race's gd curve shifted.
+    shift = np.asarray(race["data"][0]["y"]) - np.asarray(gap["data"][0]["y"])
+    assert np.ptp(shift) < 1e-9 and 0.2 < shift[0] < 0.4
 
 
 def test_pinned_runs_are_compared_and_survive_reruns(app):
