@@ -15,7 +15,7 @@ from cedash.run_cache import fingerprint
 from cedash.settings import LEARNING_RATE_SCALE, nearest_scale_value
 from cedash.sweep import log_spaced_rates, sweep
 
-from .state import LIMITS, literal, run_cache
+from .state import LIMITS, chart, literal, run_cache
 from .training_view import best_possible
 
 
@@ -67,18 +67,14 @@ def replay_tab(result, result_key) -> None:
             help="Move through training: the boundary, the loss marker and the weights follow.",
         )
         it = int(state.replay_iter)
-        st.plotly_chart(
-            figures.boundary_figure(result, iteration=it, resolution=80, size_by_loss=True),
-            width="stretch",
-            key="replay_boundary",
-        )
+        chart(figures.boundary_figure(result, iteration=it, resolution=80, size_by_loss=True), "replay_boundary")
         st.caption(
             "The model as it was at this iteration. Bigger points cost more loss: the model is "
             "confidently wrong about them, or unsure."
         )
         left, right = st.columns(2)
-        left.plotly_chart(figures.loss_figure(result, marker_iteration=it), width="stretch", key="replay_loss")
-        right.plotly_chart(insight_figures.weights_figure(result, it), width="stretch", key="replay_weights")
+        chart(figures.loss_figure(result, marker_iteration=it), "replay_loss", left)
+        chart(insight_figures.weights_figure(result, it), "replay_weights", right)
 
     player()
 
@@ -106,7 +102,7 @@ def landscape_tab(result, result_key) -> None:
     i, j = names.index(a), names.index(b)
     land = cached(("landscape", result_key, i, j), lambda: loss_landscape(result, i, j))
     it = replay_iteration(result, result_key)
-    st.plotly_chart(insight_figures.landscape_figure(land, marker_iteration=it), width="stretch", key="landscape_chart")
+    chart(insight_figures.landscape_figure(land, marker_iteration=it), "landscape_chart")
     others = len(names) - 2
     st.caption(
         "Contours of the training loss over two weights; the path is where gradient descent went, from the "
@@ -125,8 +121,8 @@ def points_tab(result, result_key) -> None:
     pts = point_losses(result, result.train, it)
     st.caption(f"Training points at iteration {it} (move the Replay slider to change it).")
     left, right = st.columns(2)
-    left.plotly_chart(insight_figures.point_loss_figure(pts, result.classes), width="stretch", key="points_sorted")
-    right.plotly_chart(insight_figures.neg_log_figure(pts, result.classes), width="stretch", key="points_curve")
+    chart(insight_figures.point_loss_figure(pts, result.classes), "points_sorted", left)
+    chart(insight_figures.neg_log_figure(pts, result.classes), "points_curve", right)
     st.caption(
         "Cross-entropy charges each point −log p, where p is the probability the model gives its true "
         "label. Near p = 1 that costs almost nothing; as p falls towards 0 the cost climbs without limit. "
@@ -148,14 +144,10 @@ def optimizer_tab(data, config, result, result_key) -> None:
         runs[name] = cached((fp, cfg), lambda cfg=cfg: run(data, cfg, limits=LIMITS))
     curves = {name: r.loss_curve for name, r in runs.items()}
     diverged = {name: r.diverged_at for name, r in runs.items()}
-    st.plotly_chart(
-        insight_figures.compare_loss_figure(curves, "Optimiser race: loss per iteration", diverged),
-        width="stretch",
-        key="race_loss",
-    )
+    chart(insight_figures.compare_loss_figure(curves, "Optimiser race: loss per iteration", diverged), "race_loss")
     optimum = best_possible(result, result_key)
     if optimum is not None and optimum.note is None:
-        st.plotly_chart(insight_figures.gap_figure(curves, optimum.loss), width="stretch", key="gap_chart")
+        chart(insight_figures.gap_figure(curves, optimum.loss), "gap_chart")
         st.caption(
             f"The best loss any model of this form reaches on this training data is {optimum.loss:.6g} (found by "
             "scikit-learn's solver). A gap that falls in a straight line on this log scale means the optimiser "
@@ -169,7 +161,7 @@ def optimizer_tab(data, config, result, result_key) -> None:
     )
     fig = insight_figures.landscape_figure(land, paths)
     fig.update_layout(title={"text": "Optimiser race: paths on the loss landscape"})
-    st.plotly_chart(fig, width="stretch", key="race_landscape")
+    chart(fig, "race_landscape")
     st.caption(
         f"All four optimisers start from zero with learning rate {config.learning_rate:g} for "
         f"{config.max_iter} iterations. Momentum and Nesterov build up speed and curve; Adam takes "
@@ -199,7 +191,7 @@ def compare_tab(result, data_name: str) -> None:
         runs[f"now: {label}"] = result
     curves = {name: r.loss_curve for name, r in runs.items()}
     diverged = {name: r.diverged_at for name, r in runs.items()}
-    st.plotly_chart(insight_figures.compare_loss_figure(curves, diverged=diverged), width="stretch", key="compare_loss")
+    chart(insight_figures.compare_loss_figure(curves, diverged=diverged), "compare_loss")
     st.dataframe(comparison_table(runs), width="stretch")
     names = list(runs)
     for row in range(0, len(names), 3):
@@ -208,7 +200,7 @@ def compare_tab(result, data_name: str) -> None:
             with col:
                 fig = figures.boundary_figure(runs[name], resolution=50, max_points=2000)
                 fig.update_layout(title={"text": plain(name)}, height=320, showlegend=False)
-                st.plotly_chart(fig, width="stretch", key=f"compare_boundary_{row}_{name}")
+                chart(fig, f"compare_boundary_{row}_{name}")
                 if name in pinned and st.button("Remove", key=f"unpin_{name}", help="Stop comparing this run."):
                     del pinned[name]
                     st.rerun()
@@ -258,8 +250,8 @@ def sweep_tab(data, config) -> None:
         return
     result = cached(key, lambda: sweep(data, config, log_spaced_rates(low, high, int(k)), limits=LIMITS))
     left, right = st.columns(2)
-    left.plotly_chart(insight_figures.sweep_figure(result), width="stretch", key="sweep_final")
-    right.plotly_chart(insight_figures.sweep_curves_figure(result), width="stretch", key="sweep_curves")
+    chart(insight_figures.sweep_figure(result), "sweep_final", left)
+    chart(insight_figures.sweep_curves_figure(result), "sweep_curves", right)
     n_div = sum(d is not None for d in result.diverged_at)
     if result.best_rate is None:
         st.warning("Every learning rate diverged. Try a lower range, or standardise the features.")

@@ -15,7 +15,7 @@ from cedash.pointwise import confusion
 from cedash.run_cache import fingerprint
 from cedash.settings import LEARNING_RATE_SCALE, SETTINGS
 
-from .state import LIMITS, run_cache, sync_lr_from_scale, sync_scale_from_lr, widget
+from .state import LIMITS, chart, run_cache, sync_lr_from_scale, sync_scale_from_lr, widget
 
 OPTIMUM_MAX_ROWS = 50_000
 
@@ -88,14 +88,11 @@ def multiclass_extras(result) -> None:
     part = result.test if result.test is not None else result.train
     matrix = confusion(part.y, result.model.predict(result.feature_map.transform(part.X)), result.classes)
     which = "test" if result.test is not None else "training"
-    st.plotly_chart(
-        insight_figures.confusion_figure(matrix, result.classes, f"Confusion matrix ({which} points)"),
-        width="stretch",
-        key="confusion_chart",
-    )
+    title = f"Confusion matrix ({which} points)"
+    chart(insight_figures.confusion_figure(matrix, result.classes, title), "confusion_chart")
     cols = st.columns(min(3, len(result.classes)))
     for i, fig in enumerate(insight_figures.class_probability_figures(result)):
-        cols[i % len(cols)].plotly_chart(fig, width="stretch", key=f"class_map_{i}")
+        chart(fig, f"class_map_{i}", cols[i % len(cols)])
     st.caption(
         "The confusion matrix counts points by true class (rows) and predicted class (columns); the maps "
         "show the probability of each class over the plane."
@@ -125,7 +122,7 @@ def show_results(result, result_key) -> None:
     best = optimum.loss if optimum is not None and optimum.note is None else None
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(figures.loss_figure(result, log_y=log_y, optimum=best), width="stretch", key="loss_chart")
+        chart(figures.loss_figure(result, log_y=log_y, optimum=best), "loss_chart")
         st.caption(explain.CAPTIONS["loss"])
         if best is not None:
             st.caption(
@@ -136,10 +133,10 @@ def show_results(result, result_key) -> None:
         elif optimum is not None:
             st.caption(f"Best possible loss: {optimum.note}.")
     with right:
-        st.plotly_chart(figures.accuracy_figure(result), width="stretch", key="accuracy_chart")
+        chart(figures.accuracy_figure(result), "accuracy_chart")
         st.caption(explain.CAPTIONS["accuracy"])
     # Three charts on this tab: every chart costs the browser tens of milliseconds on each change.
-    st.plotly_chart(figures.boundary_figure(result), width="stretch", key="boundary_chart")
+    chart(figures.boundary_figure(result), "boundary_chart")
     st.caption(explain.CAPTIONS["boundary"])
     if len(result.classes) > 2:
         multiclass_extras(result)
