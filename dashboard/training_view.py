@@ -143,35 +143,41 @@ def show_results(result, result_key) -> None:
     if result.feature_map.added_features_:
         st.caption("Features added by the degree setting: " + ", ".join(result.feature_map.added_features_))
 
-    with st.expander("The maths of this run", expanded=False):
-        st.markdown("The loss the model minimises, with its current value:")
-        st.latex(explain.loss_latex(result))
-        st.markdown("One step of the optimiser:")
-        st.latex(explain.update_latex(result))
+    # Built only when opened, and the downloads only when clicked: each costs the page time on every change.
+    maths = st.expander("The maths of this run", key="maths", on_change="rerun")
+    if maths.open:
+        with maths:
+            st.markdown("The loss the model minimises, with its current value:")
+            st.latex(explain.loss_latex(result))
+            st.markdown("One step of the optimiser:")
+            st.latex(explain.update_latex(result))
 
     st.markdown("**Downloads**")
     d1, d2, d3 = st.columns(3)
     d1.download_button(
         "Model (JSON)",
-        export.model_json(result),
+        lambda: export.model_json(result),
         "cedash-model.json",
         "application/json",
         help="Classes, coefficients, intercept and every setting.",
         key="dl_model",
+        on_click="ignore",
     )
     d2.download_button(
         "Loss history (CSV)",
-        export.history_csv(result),
+        lambda: export.history_csv(result),
         "cedash-history.csv",
         "text/csv",
         help="The loss at every iteration.",
         key="dl_history",
+        on_click="ignore",
     )
     d3.download_button(
         "Data (CSV)",
-        export.dataset_csv(result.all_data()),
+        lambda: export.dataset_csv(result.all_data()),
         "cedash-data.csv",
         "text/csv",
         help="The data as edited, train and test together.",
         key="dl_data",
+        on_click="ignore",
     )

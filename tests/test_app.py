@@ -46,6 +46,9 @@ def test_default_page_shows_every_chart_and_metric(app):
     assert labels == ["Train loss", "Test loss", "Train accuracy", "Test accuracy", "Iterations", "Fit time"]
     assert metric(app, "Iterations") == "500"
     assert all(all_finite(f) for f in figs.values())
+    assert not app.latex  # the maths are built when their expander opens
+    app.session_state["maths"] = True
+    app.run()
     assert len(app.latex) == 2 and "L(w)" in app.latex[0].value
     assert figure_bytes(app) < 500_000
     # The optimum is the dashed line on the loss chart, and the caption says how far this run ended above it.
@@ -174,6 +177,7 @@ def test_half_typed_row_is_left_out_with_a_note(app):
 
 @pytest.mark.parametrize("optimizer", SETTINGS["optimizer"].choices)
 def test_each_optimizer(app, optimizer):
+    app.session_state["maths"] = True
     app.selectbox(key="optimizer").set_value(optimizer).run()
     assert_clean(app)
     loss = figures(app)["Loss per iteration"]["data"][0]["y"]

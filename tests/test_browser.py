@@ -360,3 +360,38 @@ def test_sweep_trains_many_rates_and_suggests_the_best(page, app_url):
     assert len(trace(final, "best")["x"]) == 1
     assert "Best learning rate" in alerts_text(page)
     assert_no_exception(page)
+
+
+def test_downloads_give_the_trained_model_history_and_data(page, app_url):
+    import csv
+    import io
+    import json
+
+    open_app(page, app_url, "?iters=300&lr=0.5")
+    loss = trace(wait_for_charts(page, lambda c: True)["Loss per iteration"], "train")["y"]
+    files = {}
+    for label in ("Model (JSON)", "Loss history (CSV)", "Data (CSV)"):
+        # The files are made on the click, and the click does not rerun the page.
+        with page.expect_download(timeout=RERUN_TIMEOUT_MS) as download:
+            page.get_by_role("button", name=label).click()
+        files[label] = open(download.value.path(), encoding="utf-8").read()
+        assert download.value.suggested_filename.startswith("cedash-")
+    model = json.loads(files["Model (JSON)"])
+    assert model["classes"] == [0, 1] and len(model["coef"][0]) == 2
+    assert model["settings"]["max_iter"] == 300 and model["settings"]["learning_rate"] == 0.5
+    history = list(csv.DictReader(io.StringIO(files["Loss history (CSV)"])))
+    assert len(history) == 301
+    assert float(history[-1]["train_loss"]) == pytest.approx(loss[-1], rel=1e-12)
+    rows = list(csv.reader(io.StringIO(files["Data (CSV)"])))
+    assert rows[0] == ["x1", "x2", "label"] and len(rows) == 201
+    assert_no_exception(page)
+
+
+def test_the_maths_expander_shows_this_runs_formulas_when_opened(page, app_url):
+    open_app(page, app_url)
+    assert page.locator(".katex").count() == 0
+    with rerun(page):
+        page.get_by_text("The maths of this run", exact=True).click()
+    page.locator(".katex").first.wait_for(timeout=RERUN_TIMEOUT_MS)
+    assert page.locator(".katex-display").count() == 2
+    assert_no_exception(page)
