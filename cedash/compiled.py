@@ -274,3 +274,81 @@ if AVAILABLE:
             if no_change >= n_iter_no_change:
                 return it, 2, no_change, loss
         return last, 0, no_change, losses[last]
+
+    @_sums
+    def sweep_pass(panels, n, neg_s, thetas, alive, fit_intercept, alpha, grads, losses, t):
+        """:func:`binary_pass` for every live model (row of ``thetas``) in one walk over ``X``.
+
+        Each block of ``X`` is read from memory once and serves all models while it
+        is in cache. Rows of ``losses`` and ``grads`` of dead models are left alone.
+        """
+        n_models = thetas.shape[0]
+        d = panels.shape[1]
+        inv_n = 1.0 / n
+        for k in range(n_models):
+            if alive[k]:
+                losses[k] = 0.0
+                grads[k, :] = 0.0
+        for p in range(panels.shape[0]):
+            start = p * BLOCK
+            m = min(BLOCK, n - start)
+            panel = panels[p]
+            signs = neg_s[start : start + m]
+            for k in range(n_models):
+                if not alive[k]:
+                    continue
+                theta = thetas[k]
+                grad = grads[k]
+                _logits(panel, theta, theta[d] if fit_intercept else 0.0, t, m)
+                losses[k] += _residuals(t, signs, m, inv_n)
+                rb = 0.0
+                for i in range(m):
+                    rb += t[i]
+                grad[d] += rb
+                _accumulate_gradient(panel, t, grad, m)
+        for k in range(n_models):
+            if not alive[k]:
+                continue
+            losses[k] *= inv_n
+            if not fit_intercept:
+                grads[k, d] = 0.0
+            if alpha != 0.0:
+                sq = 0.0
+                for j in range(d):
+                    sq += thetas[k, j] * thetas[k, j]
+                    grads[k, j] += alpha * thetas[k, j]
+                losses[k] += 0.5 * alpha * sq
+
+    @_exact
+    def sweep_iterations(
+        panels, n, neg_s, thetas, alive, fit_intercept, alpha, grads, losses, t,
+        rates, curves, limits, diverged_at, first, last,
+    ):  # fmt: skip
+        """Full-batch steps ``first..last`` for every live model, mirroring :func:`cedash.sweep.sweep`.
+
+        A model whose loss is non-finite or above its limit is frozen at its last
+        good weights, marked in ``diverged_at`` and skipped from then on. Returns the
+        last iteration done (earlier than ``last`` once no model is left).
+        """
+        prev = thetas.copy()
+        for it in range(first, last + 1):
+            for k in range(thetas.shape[0]):
+                if alive[k]:
+                    prev[k, :] = thetas[k]
+                    for j in range(thetas.shape[1]):
+                        thetas[k, j] -= rates[k] * grads[k, j]
+            sweep_pass(panels, n, neg_s, thetas, alive, fit_intercept, alpha, grads, losses, t)
+            any_alive = False
+            for k in range(thetas.shape[0]):
+                if alive[k] and not losses[k] <= limits[k]:  # also true for NaN
+                    alive[k] = False
+                    diverged_at[k] = it
+                    thetas[k, :] = prev[k]
+                if alive[k]:
+                    curves[it, k] = losses[k]
+                    any_alive = True
+                else:
+                    curves[it, k] = curves[it - 1, k]
+            if not any_alive:
+                return it
+        return last

@@ -5,6 +5,11 @@ matrix-vector products into one matrix product per iteration, so the data is
 read once per iteration for all K models instead of K times. Each model keeps
 its own divergence record; a diverged model is frozen at its last good weights
 and the others carry on.
+
+For two classes and plain gradient descent the compiled kernel does the same
+(:func:`cedash.compiled.sweep_iterations`): each block of the data is read once
+per iteration and serves every model while it is in cache, and a diverged
+model costs nothing more.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import compiled
 from .dataset import Dataset
 from .experiment import RunConfig, check_work, prepare
 from .limits import DEFAULT_LIMITS, Limits
@@ -133,6 +139,8 @@ def sweep(
     check_work(data, config, limits, runs=k)
     train, _, _, Xtr = prepare(data, config)
     classes, y_idx = np.unique(train.y, return_inverse=True)
+    if len(classes) == 2 and config.optimizer == "gd" and compiled.enabled():
+        return _sweep_compiled(Xtr, y_idx, rates, config, divergence_factor, callback)
     obj = StackedObjective(Xtr, y_idx, len(classes), k, config.alpha, config.fit_intercept)
     cols = obj.m * obj.c
     theta = np.zeros((obj.d + 1, cols))
@@ -171,3 +179,33 @@ def sweep(
             break
     loss_curves = [curves[: last[m] + 1, m].copy() for m in range(k)]
     return SweepResult(rates, loss_curves, diverged, config)
+
+
+def _sweep_compiled(X, y01, rates, config: RunConfig, divergence_factor: float, callback) -> SweepResult:
+    """:func:`sweep` for two classes and plain gradient descent, on the compiled kernel."""
+    n, d = X.shape
+    k = len(rates)
+    panels = compiled.to_panels(np.asarray(X, dtype=np.float64))
+    neg_s = 1.0 - 2.0 * np.asarray(y01, dtype=np.float64)
+    thetas = np.zeros((k, d + 1))
+    grads = np.zeros_like(thetas)
+    losses = np.zeros(k)
+    alive = np.ones(k, dtype=np.bool_)
+    scratch = np.empty(compiled.BLOCK)
+    state = (panels, n, neg_s, thetas, alive, config.fit_intercept, float(config.alpha), grads, losses, scratch)
+    compiled.sweep_pass(*state)
+    curves = np.empty((config.max_iter + 1, k))
+    curves[0] = losses
+    limits = divergence_factor * np.maximum(losses, 1.0)
+    diverged_at = np.zeros(k, dtype=np.int64)
+    # Chunks of a few milliseconds, as in training, so that callbacks keep coming.
+    chunk = max(1, 4_000_000 // (n * (d + 1) * k))
+    it = 0
+    while it < config.max_iter and alive.any():
+        last = min(it + chunk, config.max_iter)
+        it = compiled.sweep_iterations(*state, rates, curves, limits, diverged_at, it + 1, last)
+        if callback is not None:
+            callback(it, float(np.min(curves[it])))
+    diverged = [int(v) if v else None for v in diverged_at]
+    loss_curves = [curves[: (it if v is None else v - 1) + 1, m].copy() for m, v in enumerate(diverged)]
+    return SweepResult(np.asarray(rates, dtype=np.float64), loss_curves, diverged, config)

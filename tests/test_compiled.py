@@ -175,3 +175,30 @@ def test_without_numba_everything_falls_back_to_numpy():
     out = run_python(code)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False False [0, 1] 50"
+
+
+def test_compiled_sweep_equals_the_numpy_sweep():
+    from cedash.builtin_datasets import load_dataset
+    from cedash.experiment import RunConfig
+    from cedash.sweep import log_spaced_rates, sweep
+
+    rates = log_spaced_rates(1e-3, 1e3, 16)
+    for name, config in [
+        ("moons", RunConfig(max_iter=300, degree=3, alpha=0.001)),
+        ("breast cancer", RunConfig(max_iter=50, standardize=False, fit_intercept=False)),
+    ]:
+        data = load_dataset(name)
+        calls = []
+        fast = sweep(data, config, rates, callback=lambda it, loss, calls=calls: calls.append(it))
+        with compiled.disabled():
+            slow = sweep(data, config, rates)
+        assert fast.diverged_at == slow.diverged_at
+        # The callback follows the sweep to its end: the last iteration, or the one where the last model died.
+        assert calls and calls[-1] == (config.max_iter if name == "moons" else max(fast.diverged_at))
+        for rate, a, b in zip(rates, fast.loss_curves, slow.loss_curves, strict=True):
+            assert len(a) == len(b)
+            # Above about 20 the moons runs bounce chaotically without diverging: rounding decides the path.
+            if rate <= 10:
+                np.testing.assert_allclose(a, b, rtol=1e-11)
+    # Unstandardised breast-cancer features diverge at every rate but the smallest, and the smallest later.
+    assert fast.diverged_at[0] is not None and all(d == 1 for d in fast.diverged_at[1:])
