@@ -1,4 +1,4 @@
-"""The compiled fast path for binary cross-entropy: one pass over ``X`` per iteration.
+"""The compiled fast path for cross-entropy: one pass over ``X`` per iteration.
 
 The numpy objective in :mod:`cedash.training` reads ``X`` twice per iteration
 (``X @ w``, then ``r @ X``) and makes about a dozen passes over n-long
@@ -6,13 +6,16 @@ temporaries in between, each a separate numpy call. Here numba compiles a loop
 that walks ``X`` in blocks of ``BLOCK`` rows: logits for the block, then the
 loss and residuals, then the block's share of the gradient while the block is
 still in cache. ``X`` leaves memory once per iteration and no n-long temporary
-exists. For plain full-batch gradient descent the whole iteration loop is
-compiled too, so small data sets pay no per-iteration Python cost.
+exists. The binary kernel (sigmoid) and the softmax kernel share those steps.
+For plain full-batch gradient descent on two classes, and for learning-rate
+sweeps, the whole iteration loop is compiled too, so small data sets pay no
+per-iteration Python cost.
 
 Two details decide the speed. ``exp`` and ``log1p`` from libm are scalar calls
 that stop LLVM from vectorising the loop, so :func:`exp_nonpositive` and
 :func:`log1p_unit` are written out as polynomials over the only ranges the loss
-needs; they are accurate to about one and two units in the last place. And the
+needs (:func:`log_at_least_one` reduces a softmax's sum to the same
+``log1p``); they are accurate to about one and two units in the last place. And the
 functions use numpy's error model: with Python's, every division checks for
 zero and raises, which also blocks vectorisation.
 
@@ -319,9 +322,26 @@ if AVAILABLE:
                     grads[k, j] += alpha * thetas[k, j]
                 losses[k] += 0.5 * alpha * sq
 
+    @_sums
+    def models_pass(panels, n, neg_s, y, n_classes, thetas, alive, fit_intercept, alpha, grads, losses, scratch):
+        """Loss and gradient of every live model; a model's parameters are one row of ``thetas``.
+
+        Two classes: a row is the weights then the intercept, and :func:`sweep_pass`
+        serves all models from each block. More: a row is ``n_classes`` such rows
+        one after the other, passed to :func:`softmax_pass` model by model.
+        """
+        if n_classes == 2:
+            sweep_pass(panels, n, neg_s, thetas, alive, fit_intercept, alpha, grads, losses, scratch[0])
+            return
+        shape = (n_classes, panels.shape[1] + 1)
+        for k in range(thetas.shape[0]):
+            if alive[k]:
+                weights, grad = thetas[k].reshape(shape), grads[k].reshape(shape)
+                losses[k] = softmax_pass(panels, n, y, weights, fit_intercept, alpha, grad, scratch)
+
     @_exact
     def sweep_iterations(
-        panels, n, neg_s, thetas, alive, fit_intercept, alpha, grads, losses, t,
+        panels, n, neg_s, y, n_classes, thetas, alive, fit_intercept, alpha, grads, losses, scratch,
         rates, curves, limits, diverged_at, first, last,
     ):  # fmt: skip
         """Full-batch steps ``first..last`` for every live model, mirroring :func:`cedash.sweep.sweep`.
@@ -337,7 +357,7 @@ if AVAILABLE:
                     prev[k, :] = thetas[k]
                     for j in range(thetas.shape[1]):
                         thetas[k, j] -= rates[k] * grads[k, j]
-            sweep_pass(panels, n, neg_s, thetas, alive, fit_intercept, alpha, grads, losses, t)
+            models_pass(panels, n, neg_s, y, n_classes, thetas, alive, fit_intercept, alpha, grads, losses, scratch)
             any_alive = False
             for k in range(thetas.shape[0]):
                 if alive[k] and not losses[k] <= limits[k]:  # also true for NaN
@@ -352,3 +372,77 @@ if AVAILABLE:
             if not any_alive:
                 return it
         return last
+
+    @_exact
+    def log_at_least_one(s):
+        """``log(s)`` for ``s >= 1``: ``k ln 2 + log1p(f - 1)`` with ``s = 2^k f`` and ``1 <= f < 2``."""
+        bits = np.float64(s).view(np.int64)
+        k = (bits >> 52) - 1023
+        f = np.int64((bits & 0xFFFFFFFFFFFFF) | (1023 << 52)).view(np.float64)
+        return k * LN2 + log1p_unit(f - 1.0)
+
+    @_sums
+    def softmax_pass(panels, n, y, weights, fit_intercept, alpha, grads, scratch):
+        """Mean categorical cross-entropy at ``weights`` (one row per class: weights then intercept).
+
+        The gradient goes to ``grads`` (same shape). ``scratch`` has ``K + 3`` rows of
+        ``BLOCK``. Every loop runs over rows with the class loop outside, so that it
+        vectorises across rows as in the binary kernel.
+        """
+        n_classes, d = weights.shape[0], panels.shape[1]
+        inv_n = 1.0 / n
+        z = scratch[:n_classes]
+        top, total, true_logit = scratch[n_classes], scratch[n_classes + 1], scratch[n_classes + 2]
+        grads[:, :] = 0.0
+        loss = 0.0
+        for p in range(panels.shape[0]):
+            start = p * BLOCK
+            m = min(BLOCK, n - start)
+            panel = panels[p]
+            labels = y[start : start + m]
+            for c in range(n_classes):
+                _logits(panel, weights[c], weights[c, d] if fit_intercept else 0.0, z[c], m)
+            for i in range(m):
+                top[i] = z[0, i]
+                true_logit[i] = z[labels[i], i]
+            for c in range(1, n_classes):
+                row = z[c]
+                for i in range(m):
+                    top[i] = max(top[i], row[i])
+            for i in range(m):
+                total[i] = 0.0
+            for c in range(n_classes):
+                row = z[c]
+                for i in range(m):
+                    row[i] = exp_nonpositive(row[i] - top[i])
+                    total[i] += row[i]
+            block_loss = 0.0
+            for i in range(m):
+                block_loss += log_at_least_one(total[i]) + top[i] - true_logit[i]
+                total[i] = inv_n / total[i]
+            loss += block_loss
+            # dloss/dz = (softmax - onehot) / n
+            for c in range(n_classes):
+                row = z[c]
+                for i in range(m):
+                    row[i] *= total[i]
+            for i in range(m):
+                z[labels[i], i] -= inv_n
+            for c in range(n_classes):
+                rb = 0.0
+                row = z[c]
+                for i in range(m):
+                    rb += row[i]
+                grads[c, d] += rb
+                _accumulate_gradient(panel, row, grads[c], m)
+        loss *= inv_n
+        if not fit_intercept:
+            grads[:, d] = 0.0
+        if alpha != 0.0:
+            sq = 0.0
+            for c in range(n_classes):
+                for j in range(d):
+                    sq += weights[c, j] * weights[c, j]
+                    grads[c, j] += alpha * weights[c, j]
+            loss += 0.5 * alpha * sq
+        return loss

@@ -6,10 +6,10 @@ read once per iteration for all K models instead of K times. Each model keeps
 its own divergence record; a diverged model is frozen at its last good weights
 and the others carry on.
 
-For two classes and plain gradient descent the compiled kernel does the same
-(:func:`cedash.compiled.sweep_iterations`): each block of the data is read once
-per iteration and serves every model while it is in cache, and a diverged
-model costs nothing more.
+For plain gradient descent the compiled kernels do the same
+(:func:`cedash.compiled.sweep_iterations`): with two classes each block of the
+data is read once per iteration and serves every model while it is in cache;
+a diverged model costs nothing more.
 """
 
 from __future__ import annotations
@@ -139,8 +139,8 @@ def sweep(
     check_work(data, config, limits, runs=k)
     train, _, _, Xtr = prepare(data, config)
     classes, y_idx = np.unique(train.y, return_inverse=True)
-    if len(classes) == 2 and config.optimizer == "gd" and compiled.enabled():
-        return _sweep_compiled(Xtr, y_idx, rates, config, divergence_factor, callback)
+    if config.optimizer == "gd" and compiled.enabled():
+        return _sweep_compiled(Xtr, y_idx, len(classes), rates, config, divergence_factor, callback)
     obj = StackedObjective(Xtr, y_idx, len(classes), k, config.alpha, config.fit_intercept)
     cols = obj.m * obj.c
     theta = np.zeros((obj.d + 1, cols))
@@ -181,25 +181,28 @@ def sweep(
     return SweepResult(rates, loss_curves, diverged, config)
 
 
-def _sweep_compiled(X, y01, rates, config: RunConfig, divergence_factor: float, callback) -> SweepResult:
-    """:func:`sweep` for two classes and plain gradient descent, on the compiled kernel."""
+def _sweep_compiled(X, y_idx, n_classes, rates, config: RunConfig, divergence_factor: float, callback) -> SweepResult:
+    """:func:`sweep` for plain gradient descent, on the compiled kernels."""
     n, d = X.shape
     k = len(rates)
+    rows = 1 if n_classes == 2 else n_classes
     panels = compiled.to_panels(np.asarray(X, dtype=np.float64))
-    neg_s = 1.0 - 2.0 * np.asarray(y01, dtype=np.float64)
-    thetas = np.zeros((k, d + 1))
+    y = np.asarray(y_idx, dtype=np.int64)
+    neg_s = 1.0 - 2.0 * y
+    thetas = np.zeros((k, rows * (d + 1)))
     grads = np.zeros_like(thetas)
     losses = np.zeros(k)
     alive = np.ones(k, dtype=np.bool_)
-    scratch = np.empty(compiled.BLOCK)
-    state = (panels, n, neg_s, thetas, alive, config.fit_intercept, float(config.alpha), grads, losses, scratch)
-    compiled.sweep_pass(*state)
+    scratch = np.empty((rows + 3, compiled.BLOCK))
+    fit_intercept, alpha = config.fit_intercept, float(config.alpha)
+    state = (panels, n, neg_s, y, n_classes, thetas, alive, fit_intercept, alpha, grads, losses, scratch)
+    compiled.models_pass(*state)
     curves = np.empty((config.max_iter + 1, k))
     curves[0] = losses
     limits = divergence_factor * np.maximum(losses, 1.0)
     diverged_at = np.zeros(k, dtype=np.int64)
     # Chunks of a few milliseconds, as in training, so that callbacks keep coming.
-    chunk = max(1, 4_000_000 // (n * (d + 1) * k))
+    chunk = max(1, 4_000_000 // (n * (d + 1) * k * rows))
     it = 0
     while it < config.max_iter and alive.any():
         last = min(it + chunk, config.max_iter)

@@ -5,9 +5,8 @@ are the weights, row ``d`` the intercept, and ``k`` is 1 for a sigmoid model or
 the number of classes for a softmax model. Keeping them together lets every
 optimiser update everything with one in-place operation.
 
-The binary objective takes the compiled single-pass kernel of
-:mod:`cedash.compiled` when numba is there; what follows describes the numpy
-path used otherwise (and by the softmax objective's style of code).
+Both objectives take the compiled single-pass kernels of :mod:`cedash.compiled`
+when numba is there; what follows describes the numpy path used otherwise.
 
 The numpy path's speed comes from four things, all measured in ``benchmarks/bench_train.py``:
 labels are folded into a sign (``-s`` with ``s = 2y - 1``) so the binary loss is
@@ -120,16 +119,27 @@ class SoftmaxObjective:
     """Mean categorical cross-entropy (from logits) plus ``alpha/2 |W|^2``, with its gradient."""
 
     def __init__(self, X: np.ndarray, y_idx: np.ndarray, n_classes: int, alpha: float, fit_intercept: bool):
-        self.X = X
         self.n, self.d = X.shape
         self.k = n_classes
         self.alpha = alpha
         self.fit_intercept = fit_intercept
+        self.compiled = compiled.enabled()
+        if self.compiled:
+            self.panels = compiled.to_panels(np.asarray(X, dtype=np.float64))
+            self.y = np.asarray(y_idx, dtype=np.int64)
+            self.scratch = np.empty((n_classes + 3, compiled.BLOCK))
+            return
+        self.X = X
         self.rows = np.arange(self.n)
         self.y = y_idx
         self.Z = np.empty((self.n, self.k))
 
     def __call__(self, theta, grad):
+        if self.compiled:
+            # One row per class in the kernel; the transposes are views, so the gradient lands in grad.
+            return compiled.softmax_pass(
+                self.panels, self.n, self.y, theta.T, self.fit_intercept, float(self.alpha), grad.T, self.scratch
+            )
         d, n = self.d, self.n
         W = theta[:d]
         Z = self.Z
@@ -211,7 +221,7 @@ def train(
     grad = np.zeros_like(theta)
     opt = make_optimizer(optimizer, theta.shape, learning_rate, momentum=momentum)
     stride = history_stride(max_iter, max_snapshots)
-    if optimizer == "gd" and batch_size is None and getattr(objective, "compiled", False):
+    if optimizer == "gd" and batch_size is None and isinstance(objective, BinaryObjective) and objective.compiled:
         return _train_gd_compiled(
             objective, theta, grad, learning_rate, max_iter, tol, n_iter_no_change, divergence_factor, stride, callback
         )
