@@ -446,3 +446,25 @@ if AVAILABLE:
                     grads[c, j] += alpha * weights[c, j]
             loss += 0.5 * alpha * sq
         return loss
+
+
+def warm_up() -> float:
+    """Compile (or load from numba's cache) every kernel the dashboard uses; returns the seconds it took.
+
+    A server calls this once at start: numba compiles on first use while holding
+    the GIL, so otherwise the first user of each kernel stalls every session.
+    """
+    import time
+
+    from .builtin_datasets import load_dataset
+    from .experiment import RunConfig, run
+    from .sweep import sweep
+
+    start = time.perf_counter()
+    if enabled():
+        for name in ("xor", "three blobs"):
+            data = load_dataset(name, n_samples=30)
+            for optimizer in ("gd", "adam"):
+                run(data, RunConfig(max_iter=2, optimizer=optimizer))
+            sweep(data, RunConfig(max_iter=2), [0.1, 1.0])
+    return time.perf_counter() - start

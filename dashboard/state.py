@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 import streamlit as st
 
+from cedash import compiled
 from cedash.limits import Limits
 from cedash.run_cache import RunCache
 from cedash.settings import SETTINGS, nearest_scale_value, settings_from_query
 
 LIMITS = Limits.from_env()
+log = logging.getLogger("cedash.app")
 SOURCES = ("Built-in data set", "My CSV file")
 
 
@@ -29,6 +32,14 @@ def chart(fig, key: str, where=None) -> None:
     (where or st).plotly_chart(fig, width="stretch", key=key, theme=None)
 
 
+@st.cache_resource(show_spinner="Preparing the compiled training code…")
+def warm_kernels() -> float:
+    """Once per server: compile or load every numba kernel before anyone trains."""
+    seconds = compiled.warm_up()
+    log.info("compiled kernels ready in %.2f s", seconds)
+    return seconds
+
+
 @st.cache_resource
 def run_cache() -> RunCache:
     """Finished runs and derived views, shared by every session: same data and settings, same result."""
@@ -37,6 +48,7 @@ def run_cache() -> RunCache:
 
 def init_state() -> None:
     """On a session's first run, take settings from the URL (checked and clamped) or the defaults."""
+    warm_kernels()
     state = st.session_state
     if "initialised" in state:
         return
