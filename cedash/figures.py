@@ -36,39 +36,75 @@ def _rgba(hex_color: str, alpha: float) -> str:
 
 # The page's own font first, so charts read like the text around them.
 FONT = '"Source Sans", "Source Sans Pro", sans-serif'
+# Plain colours instead of a named template: templates are validated and copied on every figure, which
+# costs milliseconds per chart and kilobytes per page. The dashboard also skips Streamlit's chart theme,
+# so a figure sets everything it relies on.
+AXIS = {"gridcolor": "#E5E9EF", "zerolinecolor": "#C9D1DB", "linecolor": "#C9D1DB"}
+
+
+def layout(title: str, x: str, y: str, height: int = 380, *, xaxis=None, yaxis=None, **extra) -> dict:
+    """The layout every cedash chart shares, as a plain dict; ``xaxis``, ``yaxis`` and ``extra`` add to it.
+
+    Builders pass it to ``go.Figure(data, layout)`` in one go: plotly validates a
+    whole layout given at construction about 7x faster than the same settings
+    applied by ``update_layout`` and ``update_xaxes`` calls, which were half of
+    a rerun's server time.
+    """
+    return {
+        "title": {"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 17}},
+        "xaxis": {**AXIS, "title": {"text": x}, **(xaxis or {})},
+        "yaxis": {**AXIS, "title": {"text": y}, **(yaxis or {})},
+        "height": height,
+        # Fixed room for ticks and axis titles: automatic margins make plotly lay every chart out twice.
+        "margin": {"l": 66, "r": 24, "t": 50, "b": 50},
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
+        "hovermode": "closest",
+        "font": {"family": FONT, "size": 13, "color": "#31333F"},
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        **extra,
+    }
 
 
 def _layout(fig: go.Figure, title: str, x: str, y: str, height: int = 380) -> go.Figure:
-    fig.update_layout(
-        title={"text": title, "x": 0.01, "xanchor": "left"},
-        xaxis_title=x,
-        yaxis_title=y,
-        height=height,
-        # Fixed room for ticks and axis titles: automatic margins make plotly lay every chart out twice.
-        margin={"l": 66, "r": 24, "t": 50, "b": 50},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
-        hovermode="closest",
-        font={"family": FONT, "size": 13, "color": "#31333F"},
-        title_font={"size": 17},
-        paper_bgcolor="white",
-        plot_bgcolor="white",
-    )
-    # Plain colours instead of a named template: templates are validated and copied on every figure,
-    # which costs milliseconds per chart and kilobytes per page. The dashboard also skips Streamlit's
-    # chart theme, so the figure sets everything it relies on.
-    fig.update_xaxes(gridcolor="#E5E9EF", zerolinecolor="#C9D1DB", linecolor="#C9D1DB")
-    fig.update_yaxes(gridcolor="#E5E9EF", zerolinecolor="#C9D1DB", linecolor="#C9D1DB")
+    """:func:`layout` applied to a figure built trace by trace (the views that are not redrawn on every change)."""
+    fig.update_layout(layout(title, x, y, height))
     return fig
+
+
+def _marker_line(value: float, axis: str, text: str, color: str) -> tuple[dict, dict]:
+    """A dashed line across the plot at ``value`` on ``axis`` ("x" or "y"), and its label."""
+    other = "y" if axis == "x" else "x"
+    shape = {
+        "type": "line",
+        f"{axis}0": value,
+        f"{axis}1": value,
+        f"{other}0": 0,
+        f"{other}1": 1,
+        "xref": "x" if axis == "x" else "x domain",
+        "yref": "y" if axis == "y" else "y domain",
+        "line": {"color": color, "dash": "dash", "width": 1.5},
+    }
+    label = {
+        "text": text,
+        "showarrow": False,
+        "x": value if axis == "x" else 0,
+        "y": value if axis == "y" else 1,
+        "xref": shape["xref"],
+        "yref": shape["yref"],
+        "xanchor": "left",
+        "yanchor": "bottom" if axis == "y" else "top",
+    }
+    return shape, label
 
 
 def loss_figure(
     result: RunResult, log_y: bool = False, marker_iteration: int | None = None, optimum: float | None = None
 ) -> go.Figure:
     """Training loss at every iteration, test loss at the recorded ones, and the optimum if given."""
-    fig = go.Figure()
     curve = result.loss_curve
     penalised = result.config.alpha > 0
-    fig.add_trace(
+    traces = [
         go.Scatter(
             x=np.arange(len(curve)),
             y=curve,
@@ -77,9 +113,9 @@ def loss_figure(
             line={"color": TRAIN_COLOR, "width": 2},
             hovertemplate="iteration %{x}<br>train loss %{y:.6g}<extra></extra>",
         )
-    )
+    ]
     if result.test_curves is not None:
-        fig.add_trace(
+        traces.append(
             go.Scatter(
                 x=result.test_curves.iterations,
                 y=result.test_curves.loss,
@@ -90,7 +126,7 @@ def loss_figure(
             )
         )
     if marker_iteration is not None and 0 <= marker_iteration < len(curve):
-        fig.add_trace(
+        traces.append(
             go.Scatter(
                 x=[marker_iteration],
                 y=[curve[marker_iteration]],
@@ -100,30 +136,25 @@ def loss_figure(
                 hovertemplate="iteration %{x}<br>loss %{y:.6g}<extra></extra>",
             )
         )
+    marks = []
     if optimum is not None:
-        fig.add_hline(
-            y=optimum,
-            line={"color": "#009E73", "dash": "dash", "width": 1.5},
-            annotation_text=f"optimum {optimum:.4g}",
-            annotation_position="top left",
-        )
+        marks.append(_marker_line(optimum, "y", f"optimum {optimum:.4g}", "#009E73"))
     if result.diverged_at is not None:
-        fig.add_vline(
-            x=result.diverged_at,
-            line={"color": "#B00020", "dash": "dash"},
-            annotation_text=f"diverged at {result.diverged_at}",
-            annotation_position="top left",
-        )
-    _layout(fig, "Loss per iteration", "iteration", "cross-entropy loss")
-    if log_y:
-        fig.update_yaxes(type="log")
-    return fig
+        marks.append(_marker_line(result.diverged_at, "x", f"diverged at {result.diverged_at}", "#B00020"))
+    look = layout(
+        "Loss per iteration",
+        "iteration",
+        "cross-entropy loss",
+        yaxis={"type": "log"} if log_y else None,
+        shapes=[shape for shape, _ in marks],
+        annotations=[label for _, label in marks],
+    )
+    return go.Figure(traces, look)
 
 
 def accuracy_figure(result: RunResult) -> go.Figure:
     """Share of points classified correctly at each recorded iteration."""
-    fig = go.Figure()
-    fig.add_trace(
+    traces = [
         go.Scatter(
             x=result.train_curves.iterations,
             y=result.train_curves.accuracy,
@@ -132,9 +163,9 @@ def accuracy_figure(result: RunResult) -> go.Figure:
             line={"color": TRAIN_COLOR, "width": 2},
             hovertemplate="iteration %{x}<br>train accuracy %{y:.1%}<extra></extra>",
         )
-    )
+    ]
     if result.test_curves is not None:
-        fig.add_trace(
+        traces.append(
             go.Scatter(
                 x=result.test_curves.iterations,
                 y=result.test_curves.accuracy,
@@ -144,9 +175,8 @@ def accuracy_figure(result: RunResult) -> go.Figure:
                 hovertemplate="iteration %{x}<br>test accuracy %{y:.1%}<extra></extra>",
             )
         )
-    _layout(fig, "Accuracy per iteration", "iteration", "accuracy")
-    fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
-    return fig
+    look = layout("Accuracy per iteration", "iteration", "accuracy", yaxis={"range": [0, 1.02], "tickformat": ".0%"})
+    return go.Figure(traces, look)
 
 
 def _grid(result: RunResult, resolution: int):
@@ -201,11 +231,11 @@ def boundary_figure(
     classes = model.classes_
     labels = [plain(c) for c in classes]
     k = len(classes)
-    fig = go.Figure()
+    traces = []
     if k == 2:
         P = proba[:, 1].reshape(resolution, resolution)
         c0, c1 = class_color(0), class_color(1)
-        fig.add_trace(
+        traces.append(
             go.Heatmap(
                 x=gx,
                 y=gy,
@@ -221,7 +251,7 @@ def boundary_figure(
             )
         )
         if P.min() < 0.5 < P.max():  # no line to draw when the model has not split the plane
-            fig.add_trace(
+            traces.append(
                 # Every other grid point is plenty for a smooth line, at a quarter of the bytes.
                 go.Contour(
                     x=gx[::2],
@@ -242,7 +272,7 @@ def boundary_figure(
             # Outside its own region a class's layer is 0, drawn fully transparent: no NaN reaches the page.
             z = np.where(top == i, best, 0.0).astype(np.float32).reshape(resolution, resolution)
             color = class_color(i)
-            fig.add_trace(
+            traces.append(
                 go.Heatmap(
                     x=gx,
                     y=gy,
@@ -256,19 +286,26 @@ def boundary_figure(
                     colorscale=[[0, _rgba(color, 0)], [1.0 / k, _rgba(color, 0.08)], [1, _rgba(color, 0.6)]],
                 )
             )
-    _add_points(fig, result, iteration, max_points, size_by_loss)
-    _layout(fig, "Decision boundary", names[0], names[1], height=500)
+    traces += _points(result, iteration, max_points, size_by_loss)
     note = sample_note(result.train.n_samples + (result.test.n_samples if result.test is not None else 0), max_points)
+    look = layout(
+        "Decision boundary",
+        names[0],
+        names[1],
+        height=500,
+        xaxis={"range": [gx[0], gx[-1]], "showgrid": False, "zeroline": False},
+        yaxis={"range": [gy[0], gy[-1]], "showgrid": False, "zeroline": False},
+        # Below the plot: many class entries would collide with the title on a narrow screen.
+        legend={"orientation": "h", "yanchor": "top", "y": -0.14, "xanchor": "left", "x": 0.0},
+    )
     if note:
-        fig.update_layout(title={"subtitle": {"text": note}})
-    # Below the plot: many class entries would collide with the title on a narrow screen.
-    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.14, "xanchor": "left", "x": 0.0})
-    fig.update_xaxes(range=[gx[0], gx[-1]], showgrid=False, zeroline=False)
-    fig.update_yaxes(range=[gy[0], gy[-1]], showgrid=False, zeroline=False)
-    return fig
+        look["title"]["subtitle"] = {"text": note}
+    return go.Figure(traces, look)
 
 
-def _add_points(fig: go.Figure, result: RunResult, iteration: int | None, max_points: int, size_by_loss: bool) -> None:
+def _points(result: RunResult, iteration: int | None, max_points: int, size_by_loss: bool) -> list:
+    """The data as marker traces, one per split and class, and the misclassified points crossed out."""
+    traces = []
     parts = [("train", result.train, "circle")]
     if result.test is not None:
         parts.append(("test", result.test, "diamond"))
@@ -287,7 +324,7 @@ def _add_points(fig: go.Figure, result: RunResult, iteration: int | None, max_po
             mask = y == c
             if not mask.any():
                 continue
-            fig.add_trace(
+            traces.append(
                 Scatter(
                     x=X[mask, 0].astype(np.float32),
                     y=X[mask, 1].astype(np.float32),
@@ -310,7 +347,7 @@ def _add_points(fig: go.Figure, result: RunResult, iteration: int | None, max_po
         wrong_y.append(X[bad, 1])
     wx, wy = np.concatenate(wrong_x), np.concatenate(wrong_y)
     if len(wx):
-        fig.add_trace(
+        traces.append(
             Scatter(
                 x=wx,
                 y=wy,
@@ -320,3 +357,4 @@ def _add_points(fig: go.Figure, result: RunResult, iteration: int | None, max_po
                 marker={"symbol": "x-thin", "size": 11, "color": "black", "line": {"width": 2, "color": "black"}},
             )
         )
+    return traces
