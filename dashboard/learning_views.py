@@ -15,7 +15,7 @@ from cedash.run_cache import fingerprint
 from cedash.settings import LEARNING_RATE_SCALE, nearest_scale_value
 from cedash.sweep import log_spaced_rates, sweep
 
-from .state import LIMITS, chart, literal, run_cache
+from .state import LIMITS, chart, keep, literal, remember, run_cache
 from .training_view import best_possible
 
 
@@ -25,12 +25,18 @@ def cached(key, compute):
 
 
 def replay_iteration(result, result_key) -> int:
-    """The iteration the replay slider shows, reset to the end when the run changes."""
+    """The iteration the replay slider shows, reset to the end when the run changes.
+
+    Other tabs read it too (Landscape, Points), while the slider is not drawn and
+    Streamlit has dropped its state; the shadow copy brings it back.
+    """
     state = st.session_state
-    if state.get("replay_for") != result_key:
+    keep("replay_iter")
+    if state.get("replay_for") != result_key or "replay_iter" not in state:
         state.replay_for = result_key
         state.replay_iter = int(result.model.n_iter_)
         state.replay_playing = False
+    remember("replay_iter")
     return int(state.replay_iter)
 
 
@@ -67,6 +73,7 @@ def replay_tab(result, result_key) -> None:
             help="Move through training: the boundary, the loss marker and the weights follow.",
         )
         it = int(state.replay_iter)
+        remember("replay_iter")
         chart(figures.boundary_figure(result, iteration=it, resolution=80, size_by_loss=True), "replay_boundary")
         st.caption(
             "The model as it was at this iteration. Bigger points cost more loss: the model is "

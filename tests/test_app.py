@@ -306,6 +306,33 @@ def test_replay_redraws_boundary_loss_marker_and_weights_at_an_iteration(app):
     assert_clean(app)
 
 
+@pytest.mark.parametrize("order", ["forward", "backward", "zigzag"])
+def test_every_tab_after_every_other_stays_clean(order):
+    # Widgets of a tab lose their state while another tab is open; a view that reads them must cope.
+    views = ["Training", "Replay", "Landscape", "Points", "Optimisers", "Compare", "Sweep", "Data"]
+    sequence = {"forward": views * 2, "backward": views[::-1] * 2, "zigzag": [v for w in views for v in (w, "Replay")]}
+    at = new_app()
+    at.run()
+    for change_lr in (False, True):
+        for view in sequence[order]:
+            at.session_state["view"] = view
+            at.run()
+            assert_clean(at)
+            if change_lr:
+                at.number_input(key="lr").set_value(0.2 if at.number_input(key="lr").value != 0.2 else 0.3).run()
+                assert_clean(at)
+
+
+def test_replay_position_is_kept_while_other_tabs_are_open(app):
+    open_tab(app, "Replay")
+    app.slider(key="replay_iter").set_value(120).run()
+    for view in ("Landscape", "Points", "Training", "Points"):
+        figs = open_tab(app, view)
+    assert "iteration 120" in " ".join(texts(app.caption))
+    figs = open_tab(app, "Replay")
+    assert "Weights at iteration 120" in figs
+
+
 def test_landscape_draws_the_path_over_two_chosen_weights(app):
     figs = open_tab(app, "Landscape")
     land = figs["Loss landscape"]
