@@ -59,34 +59,21 @@ import math
 import os
 import platform
 import random
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from bench_app import CHROMIUM, CHROMIUM_ARGS, SERVER_PIDS, VIEWPORT, streamlit_server
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
-CHROMIUM = os.environ.get("CEDASH_CHROMIUM", "/usr/bin/chromium")
-# Playwright's own browser download does not work offline; these flags let Debian's Chromium run in a container.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-VIEWPORT = {"width": 1366, "height": 768}
 P95_TARGET_MS = 1000.0
 MAX_DECODED_FRAME = 200_000  # base64 characters; a rerun request carries every widget's state, the table's too
 VIEWS = {"server": "server", "page": "in-the-page"}
@@ -168,45 +155,6 @@ class _PatchOnImport(importlib.abc.MetaPathFinder):
 if _OUT:
     sys.meta_path.insert(0, _PatchOnImport())
 """
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def streamlit_server(log_path: Path, env: dict | None = None, timeout: float = 90.0):
-    """One `streamlit run app.py` on a free loopback port; yields (url, process)."""
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
-    cmd += ["--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"]
-    cmd += ["--browser.gatherUsageStats", "false"]
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        try:
-            deadline = time.monotonic() + timeout
-            while True:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"streamlit exited with code {proc.returncode}; see {log_path}")
-                with contextlib.suppress(OSError):
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                        if resp.read().decode().strip() == "ok":
-                            break
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"streamlit did not answer within {timeout:.0f} s; see {log_path}")
-                time.sleep(0.25)
-            yield url, proc
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
 
 
 def process_tree(pid: int) -> list[int]:
@@ -657,8 +605,8 @@ def run_once(sessions: int, duration: float, think: tuple[float, float], client:
         probe = folder / "reruns.txt"
         env = dict(os.environ, CEDASH_LOADTEST_PROBE=str(probe))
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(folder), os.environ.get("PYTHONPATH")) if p)
-        with streamlit_server(RESULTS / log_name, env) as (url, proc):
-            sampler = Sampler(proc.pid)
+        with streamlit_server(RESULTS / log_name, env=env, timeout=90.0) as url:
+            sampler = Sampler(SERVER_PIDS[url])
             sampler.start()
             out = folder / "client.json"
             cmd = [sys.executable, __file__, "--client", url, "--client-out", str(out), "--sessions", str(sessions)]
@@ -701,7 +649,7 @@ def main(argv=None) -> int:
     if args.client:
         return run_client(args)
     if not Path(CHROMIUM).exists():
-        print(f"Chromium not found at {CHROMIUM}; set CEDASH_CHROMIUM", file=sys.stderr)
+        print(f"Chromium not found at {CHROMIUM}; install Debian's package: apt-get install chromium", file=sys.stderr)
         return 2
 
     think = tuple(args.think)
