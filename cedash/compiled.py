@@ -7,9 +7,9 @@ that walks ``X`` in blocks of ``BLOCK`` rows: logits for the block, then the
 loss and residuals, then the block's share of the gradient while the block is
 still in cache. ``X`` leaves memory once per iteration and no n-long temporary
 exists. The binary kernel (sigmoid) and the softmax kernel share those steps.
-For plain full-batch gradient descent on two classes, and for learning-rate
-sweeps, the whole iteration loop is compiled too, so small data sets pay no
-per-iteration Python cost.
+For full-batch training with any of the four optimisers, and for
+learning-rate sweeps, the whole iteration loop is compiled too, so small data
+sets pay no per-iteration Python cost.
 
 Two details decide the speed. ``exp`` and ``log1p`` from libm are scalar calls
 that stop LLVM from vectorising the loop, so :func:`exp_nonpositive` and
@@ -51,6 +51,9 @@ LOG2E = 1.4426950408889634
 LN2_HI = 0.6931471803691238
 LN2_LO = 1.9082149292705877e-10
 LN2 = 0.6931471805599453
+# The optimisers the compiled loop runs, by index, and Adam's constants (as in cedash.optimizers.Adam).
+OPTIMIZER_CODES = ("gd", "momentum", "nesterov", "adam")
+ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON = 0.9, 0.999, 1e-8
 
 
 def enabled() -> bool:
@@ -249,24 +252,54 @@ if AVAILABLE:
             loss += 0.5 * alpha * sq
         return loss
 
+    @_sums
+    def objective_pass(panels, n, neg_s, y, n_classes, theta, fit_intercept, alpha, grad, scratch):
+        """Loss and gradient for flat parameters in ``train``'s ``(d + 1, k)`` C order, either objective."""
+        if n_classes == 2:
+            return binary_pass(panels, n, neg_s, theta, fit_intercept, alpha, grad, scratch[0])
+        shape = (panels.shape[1] + 1, n_classes)
+        weights, gradient = theta.reshape(shape).T, grad.reshape(shape).T
+        return softmax_pass(panels, n, y, weights, fit_intercept, alpha, gradient, scratch)
+
     @_exact
-    def gd_iterations(
-        X, by_rows, neg_s, theta, fit_intercept, alpha, grad, t,
-        learning_rate, losses, first, last, limit, tol, n_iter_no_change, no_change, history, stride,
+    def descend(
+        panels, n, neg_s, y, n_classes, theta, fit_intercept, alpha, grad, scratch,
+        optimizer, learning_rate, momentum, state, steps,
+        losses, first, last, limit, tol, n_iter_no_change, no_change, history, stride,
     ):  # fmt: skip
         """Full-batch steps ``first..last``, mirroring :func:`cedash.training.train`.
 
-        ``grad`` must hold the gradient at ``theta`` on entry. Returns
-        ``(last iteration kept, status, no_change, last loss computed)`` with status 0 (all done),
-        1 (diverged: ``theta`` is back at the last kept iterate) or 2 (converged by
-        ``tol``; ``tol = -inf`` never stops early).
+        ``optimizer`` is the index in :data:`OPTIMIZER_CODES`; its update rules are
+        those of :mod:`cedash.optimizers`, with ``state`` holding the velocity (or
+        Adam's two moments) and ``steps[0]`` Adam's step count. ``grad`` must hold
+        the gradient at ``theta`` on entry. Returns ``(last iteration kept, status,
+        no_change, last loss computed)``: status 0 (all done), 1 (diverged:
+        ``theta`` is back at the last kept iterate) or 2 (converged by ``tol``;
+        ``tol = -inf`` never stops early).
         """
         prev = theta.copy()
+        size = theta.size
+        velocity, second = state[0], state[1]
         for it in range(first, last + 1):
             prev[:] = theta
-            for j in range(theta.size):
-                theta[j] -= learning_rate * grad[j]
-            loss = binary_pass(X, by_rows, neg_s, theta, fit_intercept, alpha, grad, t)
+            if optimizer == 0:
+                for j in range(size):
+                    theta[j] -= learning_rate * grad[j]
+            elif optimizer == 1 or optimizer == 2:
+                for j in range(size):
+                    velocity[j] = momentum * velocity[j] + grad[j]
+                    step = velocity[j] if optimizer == 1 else grad[j] + momentum * velocity[j]
+                    theta[j] -= learning_rate * step
+            else:
+                steps[0] += 1
+                t = steps[0]
+                rate = learning_rate * math.sqrt(1.0 - ADAM_BETA2**t) / (1.0 - ADAM_BETA1**t)
+                eps = ADAM_EPSILON * math.sqrt(1.0 - ADAM_BETA2**t)
+                for j in range(size):
+                    velocity[j] = ADAM_BETA1 * velocity[j] + (1.0 - ADAM_BETA1) * grad[j]
+                    second[j] = ADAM_BETA2 * second[j] + (1.0 - ADAM_BETA2) * grad[j] * grad[j]
+                    theta[j] -= rate * velocity[j] / (math.sqrt(second[j]) + eps)
+            loss = objective_pass(panels, n, neg_s, y, n_classes, theta, fit_intercept, alpha, grad, scratch)
             if not loss <= limit:  # also true for NaN
                 theta[:] = prev
                 return it - 1, 1, no_change, loss

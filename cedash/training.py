@@ -27,6 +27,10 @@ from scipy.special import expit
 from . import compiled
 from .optimizers import make_optimizer
 
+# The compiled kernels take both label forms; each objective passes an empty array for the one it lacks.
+NO_LABELS = np.zeros(0, dtype=np.int64)
+NO_SIGNS = np.zeros(0)
+
 # Below this many samples each numpy call costs more than the per-element work, so
 # the binary objective uses fewer calls (scalar-looped logaddexp and expit) instead.
 FEW_SAMPLES = 128
@@ -44,7 +48,7 @@ class BinaryObjective:
         self.compiled = compiled.enabled()
         if self.compiled:
             self.panels = compiled.to_panels(np.asarray(X, dtype=np.float64))
-            self.scratch = np.empty(compiled.BLOCK)
+            self.scratch = np.empty((1, compiled.BLOCK))
             return
         self.X = np.asfortranarray(X, dtype=np.float64)
         # Folding 1/n into the sign saves a pass over the gradient.
@@ -60,13 +64,14 @@ class BinaryObjective:
             self.ones = np.ones(self.n)
 
     def kernel_args(self, theta: np.ndarray, grad: np.ndarray) -> tuple:
-        """The leading arguments of the compiled kernels, for ``(d + 1, 1)`` parameter arrays."""
-        return (self.panels, self.n, self.neg_s, theta.reshape(-1), self.fit_intercept, float(self.alpha),
-                grad.reshape(-1), self.scratch)  # fmt: skip
+        """The leading arguments of :func:`cedash.compiled.descend` for C-ordered ``(d + 1, 1)`` arrays."""
+        return (self.panels, self.n, self.neg_s, NO_LABELS, 2, theta.reshape(-1), self.fit_intercept,
+                float(self.alpha), grad.reshape(-1), self.scratch)  # fmt: skip
 
     def __call__(self, theta: np.ndarray, grad: np.ndarray) -> float:
         if self.compiled:
-            return compiled.binary_pass(*self.kernel_args(theta, grad))
+            args = (self.panels, self.n, self.neg_s, theta.reshape(-1), self.fit_intercept, float(self.alpha))
+            return compiled.binary_pass(*args, grad.reshape(-1), self.scratch[0])
         d = self.d
         w = theta[:d, 0]
         t, buf = self.t, self.buf
@@ -133,6 +138,11 @@ class SoftmaxObjective:
         self.rows = np.arange(self.n)
         self.y = y_idx
         self.Z = np.empty((self.n, self.k))
+
+    def kernel_args(self, theta: np.ndarray, grad: np.ndarray) -> tuple:
+        """The leading arguments of :func:`cedash.compiled.descend` for C-ordered ``(d + 1, k)`` arrays."""
+        return (self.panels, self.n, NO_SIGNS, self.y, self.k, theta.reshape(-1), self.fit_intercept,
+                float(self.alpha), grad.reshape(-1), self.scratch)  # fmt: skip
 
     def __call__(self, theta, grad):
         if self.compiled:
@@ -221,10 +231,11 @@ def train(
     grad = np.zeros_like(theta)
     opt = make_optimizer(optimizer, theta.shape, learning_rate, momentum=momentum)
     stride = history_stride(max_iter, max_snapshots)
-    if optimizer == "gd" and batch_size is None and isinstance(objective, BinaryObjective) and objective.compiled:
-        return _train_gd_compiled(
-            objective, theta, grad, learning_rate, max_iter, tol, n_iter_no_change, divergence_factor, stride, callback
-        )
+    if batch_size is None and getattr(objective, "compiled", False) and optimizer in compiled.OPTIMIZER_CODES:
+        return _train_compiled(
+            objective, theta, grad, optimizer, learning_rate, momentum, max_iter, tol, n_iter_no_change,
+            divergence_factor, stride, callback,
+        )  # fmt: skip
     losses = np.empty(max_iter + 1)
     hist_iters = []
     hist_theta = []
@@ -288,9 +299,9 @@ def train(
 CHUNK_WORK = 4_000_000
 
 
-def _train_gd_compiled(objective, theta, grad, learning_rate, max_iter, tol, n_iter_no_change, divergence_factor,
-                       stride, callback) -> TrainingTrace:  # fmt: skip
-    """:func:`train` for full-batch gradient descent, with the iteration loop compiled."""
+def _train_compiled(objective, theta, grad, optimizer, learning_rate, momentum, max_iter, tol, n_iter_no_change,
+                    divergence_factor, stride, callback) -> TrainingTrace:  # fmt: skip
+    """:func:`train` for full-batch training, with the iteration loop compiled."""
     losses = np.empty(max_iter + 1)
     history = np.empty((max_iter // stride + 1, theta.size))
     loss = objective(theta, grad)
@@ -302,12 +313,14 @@ def _train_gd_compiled(objective, theta, grad, learning_rate, max_iter, tol, n_i
     args = objective.kernel_args(theta, grad)
     tol_value = -math.inf if tol is None else float(tol)
     patience = max_iter + 1 if tol is None else int(n_iter_no_change)
-    chunk = max(1, CHUNK_WORK // (objective.n * (objective.d + 1)))
+    chunk = max(1, CHUNK_WORK // (objective.n * theta.size))
+    rule = (compiled.OPTIMIZER_CODES.index(optimizer), float(learning_rate), float(momentum))
+    state, steps = np.zeros((2, theta.size)), np.zeros(1, dtype=np.int64)
     it, status, no_change = 0, 0, 0
     while status == 0 and it < max_iter:
         last = min(it + chunk, max_iter)
-        it, status, no_change, loss = compiled.gd_iterations(
-            *args, float(learning_rate), losses, it + 1, last, limit, tol_value, patience, no_change, history, stride
+        it, status, no_change, loss = compiled.descend(
+            *args, *rule, state, steps, losses, it + 1, last, limit, tol_value, patience, no_change, history, stride
         )
         if callback is not None and it > 0:
             callback(it, float(losses[it]))
