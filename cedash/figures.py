@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from .contour import level_lines
 from .dataset import Dataset
 from .experiment import RunResult
 from .pointwise import point_losses
@@ -224,7 +225,7 @@ def boundary_figure(
 ) -> go.Figure:
     """Predicted probability over the plane of the two input features, with the data on top.
 
-    Two classes: a heatmap of P(second class) and the 0.5 line. More classes:
+    Two classes: a heatmap of P(second class) and the 0.5 line(s). More classes:
     each class's region shaded by its probability. Misclassified points are
     crossed out. At most ``max_points`` points are drawn (a seeded sample).
     With ``size_by_loss`` each point's size grows with its cross-entropy.
@@ -257,19 +258,18 @@ def boundary_figure(
                 "<extra></extra>",
             )
         )
-        if P.min() < 0.5 < P.max():  # no line to draw when the model has not split the plane
+        # Traced here rather than as a plotly contour, which the page would trace again on every redraw.
+        for line in level_lines(gx, gy, P, 0.5):
             traces.append(
-                # Every other grid point is plenty for a smooth line, at a quarter of the bytes.
-                go.Contour(
-                    x=gx[::2],
-                    y=gy[::2],
-                    z=P[::2, ::2],
-                    showscale=False,
+                go.Scatter(
+                    x=line[:, 0].astype(np.float32),
+                    y=line[:, 1].astype(np.float32),
+                    mode="lines",
                     name="P = 0.5",
+                    legendgroup="boundary",
+                    showlegend=False,
                     hoverinfo="skip",
-                    contours={"start": 0.5, "end": 0.5, "size": 1, "coloring": "lines"},
                     line={"color": "black", "width": 2},
-                    colorscale=[[0, "black"], [1, "black"]],
                 )
             )
     else:

@@ -38,9 +38,9 @@ def test_default_page_shows_every_chart_and_metric(app):
     assert "iteration" in train["hovertemplate"] and "loss" in train["hovertemplate"]
     boundary = figs["Decision boundary"]
     kinds = [t["type"] for t in boundary["data"]]
-    assert kinds[0] == "heatmap" and "contour" in kinds
+    assert kinds[0] == "heatmap" and boundary["data"][1]["name"] == "P = 0.5"
     assert boundary["data"][0]["z"].shape == (100, 100)
-    n_points = sum(len(t["x"]) for t in boundary["data"] if t["type"] == "scatter" and "misclassified" not in t["name"])
+    n_points = sum(len(t["x"]) for t in boundary["data"] if t.get("mode") == "markers" and "misclass" not in t["name"])
     assert n_points == SETTINGS["n"].default
     labels = [m.label for m in app.metric]
     assert labels == ["Train loss", "Test loss", "Train accuracy", "Test accuracy", "Iterations", "Fit time"]
@@ -140,7 +140,7 @@ def test_table_edits_change_the_data_and_survive_other_changes(app):
 
     def points(at):
         boundary = figures(at)["Decision boundary"]
-        return sum(len(t["x"]) for t in boundary["data"] if t["type"] == "scatter" and "misclassified" not in t["name"])
+        return sum(len(t["x"]) for t in boundary["data"] if t.get("mode") == "markers" and "misclass" not in t["name"])
 
     assert points(app) == 200 + 2 - 3
     for lr in (0.2, 0.05, 1.0):

@@ -46,12 +46,17 @@ def test_accuracy_figure(binary_run):
 def test_binary_boundary_has_heatmap_half_line_and_points(binary_run):
     fig = figures.boundary_figure(binary_run, resolution=50)
     kinds = [t.type for t in fig.data]
-    assert kinds[:2] == ["heatmap", "contour"]
+    assert kinds[:2] == ["heatmap", "scatter"]
     heat = fig.data[0]
     assert heat.z.shape == (50, 50) and heat.z.dtype == np.float32
     assert 0 <= heat.z.min() < 0.5 < heat.z.max() <= 1
-    assert fig.data[1].contours.start == 0.5
-    scatter = [t for t in fig.data if t.type == "scatter" and not t.name.startswith("misclassified")]
+    # The 0.5 line, traced in Python: the model gives one half at every point drawn on it.
+    lines = [t for t in fig.data if t.name == "P = 0.5"]
+    assert len(lines) == 1 and lines[0].mode == "lines" and len(lines[0].x) >= 20
+    points = np.column_stack([lines[0].x, lines[0].y]).astype(np.float64)
+    p = binary_run.model.predict_proba(binary_run.feature_map.transform(points))[:, 1]
+    np.testing.assert_allclose(p, 0.5, atol=0.01)
+    scatter = [t for t in fig.data if t.type == "scatter" and t.mode == "markers" and not t.name.startswith("mis")]
     assert sum(len(t.x) for t in scatter) == 120
     assert {t.marker.symbol for t in scatter} == {"circle", "diamond"}
 
@@ -83,7 +88,7 @@ def test_multiclass_boundary_shades_each_region(three_class_run):
 def test_boundary_at_iteration_zero_is_undecided(binary_run):
     fig = figures.boundary_figure(binary_run, iteration=0, resolution=20)
     np.testing.assert_allclose(fig.data[0].z, 0.5)
-    assert all(t.type != "contour" for t in fig.data)
+    assert all(t.name != "P = 0.5" for t in fig.data)
 
 
 def test_large_data_is_sampled_and_uses_webgl():
