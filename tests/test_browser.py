@@ -395,3 +395,12 @@ def test_the_maths_expander_shows_this_runs_formulas_when_opened(page, app_url):
     page.locator(".katex").first.wait_for(timeout=RERUN_TIMEOUT_MS)
     assert page.locator(".katex-display").count() == 2
     assert_no_exception(page)
+
+
+def test_each_chart_offers_png_download_and_reset_axes(page, app_url):
+    open_app(page, app_url)
+    boundary = page.locator(CHARTS).filter(has_text="Decision boundary")
+    boundary.hover()
+    titles = boundary.locator(".modebar-btn").evaluate_all("(els) => els.map((e) => e.getAttribute('data-title'))")
+    assert titles == ["Download plot as a PNG", "Reset axes"], titles
+    assert page.locator(f"{CHARTS} .modebar-btn").count() == 2 * page.locator(CHARTS).count()
