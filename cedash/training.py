@@ -64,14 +64,14 @@ class BinaryObjective:
             self.ones = np.ones(self.n)
 
     def kernel_args(self, theta: np.ndarray, grad: np.ndarray) -> tuple:
-        """The leading arguments of :func:`cedash.compiled.descend` for C-ordered ``(d + 1, 1)`` arrays."""
+        """The leading arguments of the compiled kernels (:func:`cedash.compiled.objective_pass`,
+        :func:`cedash.compiled.descend`) for C-ordered ``(d + 1, 1)`` arrays, which they update in place."""
         return (self.panels, self.n, self.neg_s, NO_LABELS, 2, theta.reshape(-1), self.fit_intercept,
                 float(self.alpha), grad.reshape(-1), self.scratch)  # fmt: skip
 
     def __call__(self, theta: np.ndarray, grad: np.ndarray) -> float:
         if self.compiled:
-            args = (self.panels, self.n, self.neg_s, theta.reshape(-1), self.fit_intercept, float(self.alpha))
-            return compiled.binary_pass(*args, grad.reshape(-1), self.scratch[0])
+            return compiled.objective_pass(*self.kernel_args(theta, grad))
         d = self.d
         w = theta[:d, 0]
         t, buf = self.t, self.buf
@@ -140,16 +140,13 @@ class SoftmaxObjective:
         self.Z = np.empty((self.n, self.k))
 
     def kernel_args(self, theta: np.ndarray, grad: np.ndarray) -> tuple:
-        """The leading arguments of :func:`cedash.compiled.descend` for C-ordered ``(d + 1, k)`` arrays."""
+        """As :meth:`BinaryObjective.kernel_args`, for C-ordered ``(d + 1, k)`` arrays."""
         return (self.panels, self.n, NO_SIGNS, self.y, self.k, theta.reshape(-1), self.fit_intercept,
                 float(self.alpha), grad.reshape(-1), self.scratch)  # fmt: skip
 
     def __call__(self, theta, grad):
         if self.compiled:
-            # One row per class in the kernel; the transposes are views, so the gradient lands in grad.
-            return compiled.softmax_pass(
-                self.panels, self.n, self.y, theta.T, self.fit_intercept, float(self.alpha), grad.T, self.scratch
-            )
+            return compiled.objective_pass(*self.kernel_args(theta, grad))
         d, n = self.d, self.n
         W = theta[:d]
         Z = self.Z
