@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 from apptest_helpers import figures, new_app, texts
 from conftest import ARTIFACTS, REPO_ROOT, streamlit_server
+from playwright.sync_api import expect
 from test_browser import (
     BAD_CSV,
     CHARTS,
@@ -553,9 +554,14 @@ def test_nonsense_url_parameters_in_a_real_browser(page, app_url):
         assert f"{setting.label} " in notes, f"no note for {setting.key}: {notes}"
     assert "'<script>alert(1)</script>'" in notes
     assert "View 'nonsense' from the link does not exist" in notes
-    assert float(sidebar(page).get_by_label("Learning rate", exact=True).input_value()) == SETTINGS["lr"].high
-    assert sidebar(page).get_by_label("Iterations", exact=True).input_value() == str(SETTINGS["iters"].default)
-    assert sidebar(page).get_by_role("combobox", name="Data set").input_value() == SETTINGS["dataset"].default
+    # Waited for: a loaded page can show a widget's starting value for a moment before the URL's arrives.
+    lr_box = sidebar(page).get_by_label("Learning rate", exact=True)
+    expect(lr_box).to_have_value(re.compile(rf"^{SETTINGS['lr'].high:g}(\.0*)?$"), timeout=30_000)
+    assert float(lr_box.input_value()) == SETTINGS["lr"].high
+    iters = str(SETTINGS["iters"].default)
+    expect(sidebar(page).get_by_label("Iterations", exact=True)).to_have_value(iters, timeout=30_000)
+    dataset = SETTINGS["dataset"].default
+    expect(sidebar(page).get_by_role("combobox", name="Data set")).to_have_value(dataset, timeout=30_000)
     assert page.get_by_role("tab", name="Training").get_attribute("aria-selected") == "true"
     assert_no_exception(page)
     assert "Something went wrong" not in notes
