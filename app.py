@@ -12,7 +12,7 @@ import numpy as np
 import streamlit as st
 
 import cedash
-from cedash.dataset import DataError
+from cedash.data.dataset import DataError
 from dashboard import learning_views as views
 from dashboard.data_panel import builtin_data, display_features, edited_data, kept_edits, uploaded_data
 from dashboard.state import SOURCES, VIEWS, init_state, literal

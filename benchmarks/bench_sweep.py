@@ -16,10 +16,11 @@ import argparse
 import statistics
 import time
 
-from cedash.builtin_datasets import load_dataset
-from cedash.classifier import GradientDescentClassifier
-from cedash.experiment import RunConfig, prepare, run
-from cedash.sweep import log_spaced_rates, sweep
+from cedash.config import RunConfig
+from cedash.data.builtin_datasets import load_dataset
+from cedash.model.classifier import GradientDescentClassifier
+from cedash.runs.experiment import prepare, run
+from cedash.runs.sweep import log_spaced_rates, sweep
 
 TARGET = 3.0
 

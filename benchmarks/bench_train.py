@@ -15,7 +15,7 @@ cedash
     ``GradientDescentClassifier(max_iter=k, learning_rate=0.1, fit_intercept=True).fit(X, y)``.
     It also fits an intercept, so it does slightly more work per iteration.
 numpy
-    The same call with the compiled kernel turned off (``cedash.compiled.disabled()``):
+    The same call with the compiled kernel turned off (``cedash.model.compiled.disabled()``):
     cedash's numpy-only objective and loop. Its column is what numba has to beat.
 
 A separate line gives the compiled kernel's one-off costs, from new processes:
@@ -99,7 +99,7 @@ def cedash_fit(X, y, learning_rate, num_iters):
 
 
 def numpy_fit(X, y, learning_rate, num_iters):
-    from cedash import compiled
+    from cedash.model import compiled
 
     with compiled.disabled():
         return cedash_fit(X, y, learning_rate, num_iters)

@@ -8,13 +8,13 @@ The public API, in the order a newcomer meets it:
 - runs: ``RunConfig`` and ``run`` (split, features, fit, curves), ``sweep`` (many learning rates at once).
 """
 
-from .builtin_datasets import dataset_names, load_dataset
-from .classifier import GradientDescentClassifier
-from .csv_reader import read_csv
-from .dataset import DataError, Dataset
-from .experiment import RunConfig, RunResult, run
-from .features import FeatureMap
-from .losses import (
+from cedash.config import RunConfig
+from cedash.data.builtin_datasets import dataset_names, load_dataset
+from cedash.data.csv_reader import read_csv
+from cedash.data.dataset import DataError, Dataset
+from cedash.model.classifier import GradientDescentClassifier
+from cedash.model.features import FeatureMap
+from cedash.model.losses import (
     binary_cross_entropy,
     binary_cross_entropy_grad,
     binary_cross_entropy_with_logits,
@@ -25,7 +25,8 @@ from .losses import (
     softmax_cross_entropy_grad,
     softmax_cross_entropy_with_logits,
 )
-from .sweep import SweepResult, log_spaced_rates, sweep
+from cedash.runs.experiment import RunResult, run
+from cedash.runs.sweep import SweepResult, log_spaced_rates, sweep
 
 __version__ = "0.1.0"
 

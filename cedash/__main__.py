@@ -1,5 +1,5 @@
 """`python -m cedash`: the command line."""
 
-from .cli import main
+from cedash.cli import main
 
 raise SystemExit(main())

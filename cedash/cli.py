@@ -13,13 +13,15 @@ import math
 import sys
 import time
 
-from . import experiment
-from .builtin_datasets import dataset_names, load_dataset
-from .csv_reader import InvalidRowsError, read_csv
-from .dataset import DataError
-from .limits import Limits
-from .losses import cross_entropy_loss
-from .optimizers import OPTIMIZERS
+from cedash.config import DEFAULTS as D
+from cedash.config import RunConfig
+from cedash.data.builtin_datasets import dataset_names, load_dataset
+from cedash.data.csv_reader import InvalidRowsError, read_csv
+from cedash.data.dataset import DataError
+from cedash.limits import Limits
+from cedash.model.losses import cross_entropy_loss
+from cedash.model.optimizers import OPTIMIZERS
+from cedash.runs import experiment
 
 BAD_INPUT = 2
 
@@ -69,16 +71,37 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--drop-invalid-rows", action="store_true", help="drop rows with missing or infinite values")
     fit.add_argument("--n-samples", type=positive_int, default=200, metavar="N", help="points in a built-in shape")
     fit.add_argument("--noise", type=non_negative_float, default=0.2, metavar="F", help="noise of a built-in shape")
-    fit.add_argument("--lr", type=positive_float, default=0.1, metavar="RATE", help="learning rate (default 0.1)")
-    fit.add_argument("--iters", type=positive_int, default=1000, metavar="N", help="iterations (default 1000)")
-    fit.add_argument("--optimizer", choices=OPTIMIZERS, default="gd", help="update rule (default gd)")
-    fit.add_argument("--batch-size", type=positive_int, default=None, metavar="N", help="mini-batch size")
-    fit.add_argument("--l2", type=non_negative_float, default=0.0, metavar="A", help="L2 penalty (default 0)")
+    fit.add_argument(
+        "--lr",
+        type=positive_float,
+        default=D.learning_rate,
+        metavar="RATE",
+        help=f"learning rate (default {D.learning_rate:g})",
+    )
+    fit.add_argument(
+        "--iters", type=positive_int, default=D.max_iter, metavar="N", help=f"iterations (default {D.max_iter})"
+    )
+    fit.add_argument(
+        "--optimizer", choices=OPTIMIZERS, default=D.optimizer, help=f"update rule (default {D.optimizer})"
+    )
+    fit.add_argument("--batch-size", type=positive_int, default=D.batch_size, metavar="N", help="mini-batch size")
+    fit.add_argument(
+        "--l2", type=non_negative_float, default=D.alpha, metavar="A", help=f"L2 penalty (default {D.alpha:g})"
+    )
     fit.add_argument("--no-intercept", action="store_true", help="fit no bias term, like the article")
-    fit.add_argument("--standardize", action="store_true", help="standardise the features")
-    fit.add_argument("--degree", type=positive_int, default=1, metavar="K", help="polynomial degree (default 1)")
-    fit.add_argument("--test-size", type=share, default=0.25, metavar="F", help="test share (default 0.25)")
-    fit.add_argument("--seed", type=seed_int, default=0, metavar="S", help="seed for split, batches and data")
+    fit.add_argument(
+        "--standardize",
+        action=argparse.BooleanOptionalAction,
+        default=D.standardize,
+        help="rescale each feature to mean 0, spread 1 (default: on)",
+    )
+    fit.add_argument(
+        "--degree", type=positive_int, default=D.degree, metavar="K", help=f"polynomial degree (default {D.degree})"
+    )
+    fit.add_argument(
+        "--test-size", type=share, default=D.test_size, metavar="F", help=f"test share (default {D.test_size:g})"
+    )
+    fit.add_argument("--seed", type=seed_int, default=D.seed, metavar="S", help="seed for split, batches and data")
     fit.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
     fit.add_argument("--history", metavar="FILE.csv", help="write the loss at every iteration to this CSV file")
 
@@ -114,7 +137,7 @@ def _fail(problem) -> None:
 def _fit(args) -> int:
     limits = Limits.from_env()
     data = _load(args, limits)
-    config = experiment.RunConfig(
+    config = RunConfig(
         learning_rate=args.lr,
         max_iter=args.iters,
         optimizer=args.optimizer,

@@ -6,11 +6,11 @@ import hashlib
 
 import streamlit as st
 
-from cedash import export
-from cedash.builtin_datasets import DATASETS, load_dataset
-from cedash.csv_reader import read_csv
-from cedash.dataset import DataError, Dataset
-from cedash.table import frame_to_dataset
+from cedash.data.builtin_datasets import DATASETS, load_dataset
+from cedash.data.csv_reader import read_csv
+from cedash.data.dataset import DataError, Dataset
+from cedash.data.table import frame_to_dataset
+from cedash.runs import export
 
 from .state import LIMITS, keep, literal, remember, widget
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cedash import figures, insight_figures
-from cedash.compare import MAX_PINNED, comparison_table, race_configs, run_label
-from cedash.dataset import DataError
-from cedash.experiment import check_work, run
-from cedash.figures import plain
-from cedash.landscape import loss_landscape, weight_names, weight_path
-from cedash.pointwise import point_losses
-from cedash.run_cache import fingerprint
-from cedash.settings import LEARNING_RATE_SCALE, nearest_scale_value
-from cedash.sweep import log_spaced_rates, sweep
+from cedash.data.dataset import DataError
+from cedash.plots import insight_figures, training_figures
+from cedash.plots.training_figures import plain
+from cedash.runs.compare import MAX_PINNED, comparison_table, race_configs, run_label
+from cedash.runs.experiment import check_work, run
+from cedash.runs.landscape import loss_landscape, weight_names, weight_path
+from cedash.runs.pointwise import point_losses
+from cedash.runs.sweep import log_spaced_rates, sweep
+from dashboard.run_cache import fingerprint
+from dashboard.settings import LEARNING_RATE_SCALE, nearest_scale_value
 
 from .state import LIMITS, chart, keep, literal, remember, run_cache
 from .training_view import best_possible
@@ -74,13 +74,15 @@ def replay_tab(result, result_key) -> None:
         )
         it = int(state.replay_iter)
         remember("replay_iter")
-        chart(figures.boundary_figure(result, iteration=it, resolution=80, size_by_loss=True), "replay_boundary")
+        chart(
+            training_figures.boundary_figure(result, iteration=it, resolution=80, size_by_loss=True), "replay_boundary"
+        )
         st.caption(
             "The model as it was at this iteration. Bigger points cost more loss: the model is "
             "confidently wrong about them, or unsure."
         )
         left, right = st.columns(2)
-        chart(figures.loss_figure(result, marker_iteration=it), "replay_loss", left)
+        chart(training_figures.loss_figure(result, marker_iteration=it), "replay_loss", left)
         chart(insight_figures.weights_figure(result, it), "replay_weights", right)
 
     player()
@@ -205,7 +207,7 @@ def compare_tab(result, data_name: str) -> None:
         cols = st.columns(3)
         for col, name in zip(cols, names[row : row + 3], strict=False):
             with col:
-                fig = figures.boundary_figure(runs[name], resolution=50, max_points=2000)
+                fig = training_figures.boundary_figure(runs[name], resolution=50, max_points=2000)
                 fig.update_layout(title={"text": plain(name)}, height=320, showlegend=False)
                 chart(fig, f"compare_boundary_{row}_{name}")
                 if name in pinned and st.button("Remove", key=f"unpin_{name}", help="Stop comparing this run."):

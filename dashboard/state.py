@@ -7,10 +7,10 @@ import re
 
 import streamlit as st
 
-from cedash import compiled
 from cedash.limits import Limits
-from cedash.run_cache import RunCache
-from cedash.settings import SETTINGS, nearest_scale_value, settings_from_query
+from cedash.runs.warm_up import warm_up
+from dashboard.run_cache import RunCache
+from dashboard.settings import SETTINGS, nearest_scale_value, settings_from_query
 
 LIMITS = Limits.from_env()
 log = logging.getLogger("cedash.app")
@@ -40,7 +40,7 @@ def chart(fig, key: str, where=None) -> None:
 @st.cache_resource(show_spinner="Preparing the compiled training code…")
 def warm_kernels() -> float:
     """Once per server: compile or load every numba kernel before anyone trains."""
-    seconds = compiled.warm_up()
+    seconds = warm_up()
     log.info("compiled kernels ready in %.2f s", seconds)
     return seconds
 
@@ -83,7 +83,7 @@ def remember(*keys: str) -> None:
 
 
 def widget(kind, key: str, **kwargs):
-    """A settings widget bound to the URL, with the label, range and help text from cedash.settings."""
+    """A settings widget bound to the URL, with the label, range and help text from dashboard.settings."""
     s = SETTINGS[key]
     keep(key)
     if kind in (st.slider, st.number_input) and s.low is not None:

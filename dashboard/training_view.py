@@ -7,13 +7,16 @@ from dataclasses import replace
 
 import streamlit as st
 
-from cedash import explain, export, figures, insight_figures
-from cedash.dataset import Dataset
-from cedash.experiment import RunConfig, run
-from cedash.optimum import run_optimum
-from cedash.pointwise import confusion
-from cedash.run_cache import fingerprint
-from cedash.settings import LEARNING_RATE_SCALE, SETTINGS
+from cedash.config import RunConfig
+from cedash.data.dataset import Dataset
+from cedash.plots import insight_figures, training_figures
+from cedash.runs import export
+from cedash.runs.experiment import run
+from cedash.runs.optimum import run_optimum
+from cedash.runs.pointwise import confusion
+from dashboard import explain
+from dashboard.run_cache import fingerprint
+from dashboard.settings import LEARNING_RATE_SCALE, SETTINGS
 
 from .state import LIMITS, chart, run_cache, sync_lr_from_scale, sync_scale_from_lr, widget
 
@@ -122,7 +125,7 @@ def show_results(result, result_key) -> None:
     best = optimum.loss if optimum is not None and optimum.note is None else None
     left, right = st.columns(2)
     with left:
-        chart(figures.loss_figure(result, log_y=log_y, optimum=best), "loss_chart")
+        chart(training_figures.loss_figure(result, log_y=log_y, optimum=best), "loss_chart")
         st.caption(explain.CAPTIONS["loss"])
         if best is not None:
             st.caption(
@@ -133,10 +136,10 @@ def show_results(result, result_key) -> None:
         elif optimum is not None:
             st.caption(f"Best possible loss: {optimum.note}.")
     with right:
-        chart(figures.accuracy_figure(result), "accuracy_chart")
+        chart(training_figures.accuracy_figure(result), "accuracy_chart")
         st.caption(explain.CAPTIONS["accuracy"])
     # Three charts on this tab: every chart costs the browser tens of milliseconds on each change.
-    chart(figures.boundary_figure(result), "boundary_chart")
+    chart(training_figures.boundary_figure(result), "boundary_chart")
     st.caption(explain.CAPTIONS["boundary"])
     if len(result.classes) > 2:
         multiclass_extras(result)

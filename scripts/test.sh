@@ -14,4 +14,6 @@ fi
 
 python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -e .
 python -m ruff check .
-python -m pytest "$@"
+# The layer contracts in pyproject.toml: app -> dashboard -> cedash, and the layers inside cedash.
+PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" lint-imports
+python -m pytest --durations=15 "$@"

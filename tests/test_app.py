@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from apptest_helpers import all_finite, assert_clean, figure_bytes, figures, new_app, texts
 
-from cedash.builtin_datasets import dataset_names
-from cedash.settings import SETTINGS
+from cedash.data.builtin_datasets import dataset_names
+from dashboard.settings import SETTINGS
 
 GOOD_CSV = b"height,weight,species\n1.0,2.0,cat\n1.2,1.9,cat\n0.8,2.2,cat\n1.1,2.1,cat\n" + b"".join(
     f"{3 + i * 0.1},{5 - i * 0.1},dog\n".encode() for i in range(6)

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from sklearn import datasets as skd
 
-from cedash.builtin_datasets import DATASETS, dataset_names, load_dataset
-from cedash.dataset import DataError, Dataset
+from cedash.data.builtin_datasets import DATASETS, dataset_names, load_dataset
+from cedash.data.dataset import DataError, Dataset
 from cedash.limits import Limits
 
 NAMES = (

@@ -6,7 +6,7 @@ from sklearn.datasets import make_blobs
 from sklearn.preprocessing import StandardScaler
 
 from cedash import GradientDescentClassifier
-from cedash.losses import binary_cross_entropy_with_logits, softmax_cross_entropy_with_logits
+from cedash.model.losses import binary_cross_entropy_with_logits, softmax_cross_entropy_with_logits
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,9 @@ import numpy as np
 import pytest
 
 from cedash import cli
-from cedash.builtin_datasets import load_dataset
-from cedash.experiment import RunConfig, run
+from cedash.config import RunConfig
+from cedash.data.builtin_datasets import load_dataset
+from cedash.runs.experiment import run
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -116,7 +117,8 @@ def test_loss_bad_input_end_to_end():
 
 
 def test_fit_replays_the_articles_run():
-    proc = cedash("fit", "--dataset", "article example", "--no-intercept", "--test-size", "0", "--json")
+    proc = cedash("fit", "--dataset", "article example", "--no-intercept", "--test-size", "0", "--iters", "1000",
+                  "--no-standardize", "--json")  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
     out = strict_json(proc.stdout)
@@ -134,8 +136,8 @@ def test_fit_json_matches_an_in_process_run_with_the_documented_defaults():
     proc = cedash("fit", "--dataset", "moons", "--json")
     assert proc.returncode == 0, proc.stderr
     out = strict_json(proc.stdout)
-    # Defaults: lr 0.1, 1000 iterations, gd, test share 0.25, seed 0, no standardising, degree 1.
-    config = RunConfig(learning_rate=0.1, max_iter=1000, standardize=False, degree=1, test_size=0.25, seed=0)
+    # The CLI's defaults are RunConfig's, which the dashboard and the classifier share.
+    config = RunConfig()
     expected = run(load_dataset("moons", 200, 0.2, 0), config).summary()
     for key in ("classes", "n_iter", "diverged"):
         assert out[key] == expected[key]
@@ -187,7 +189,7 @@ def test_fit_reads_a_csv_piped_to_standard_input(tmp_path):
 
 def test_divergence_is_reported_as_the_iteration_and_the_json_stays_valid():
     # Unscaled features in the hundreds make a step of 10 overshoot at once.
-    proc = cedash("fit", "--dataset", "breast cancer", "--lr", "10", "--json")
+    proc = cedash("fit", "--dataset", "breast cancer", "--lr", "10", "--no-standardize", "--json")
     assert proc.returncode == 0, proc.stderr
     out = strict_json(proc.stdout)
     assert out["diverged"] == 1
@@ -196,7 +198,7 @@ def test_divergence_is_reported_as_the_iteration_and_the_json_stays_valid():
 
 
 def test_the_default_output_is_a_short_human_summary():
-    proc = cedash("fit", "--dataset", "xor", "--degree", "2", "--standardize")
+    proc = cedash("fit", "--dataset", "xor", "--degree", "2", "--iters", "1000")
     assert proc.returncode == 0, proc.stderr
     text = proc.stdout
     assert text.startswith("data: xor, 200 rows, 2 features, classes 0, 1\n")
@@ -221,7 +223,7 @@ def test_history_has_the_loss_at_every_iteration(tmp_path):
 
 def test_history_matches_the_loss_curve(tmp_path):
     path = tmp_path / "h.csv"
-    assert cedash("fit", "--dataset", "moons", "--iters", "40", "--history", path).returncode == 0
+    assert cedash("fit", "--dataset", "moons", "--iters", "40", "--no-standardize", "--history", path).returncode == 0
     losses = np.loadtxt(path, delimiter=",", skiprows=1)[:, 1]
     config = RunConfig(max_iter=40, standardize=False)
     np.testing.assert_array_equal(losses, run(load_dataset("moons"), config).loss_curve)

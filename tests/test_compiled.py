@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from scipy.special import expit
 
-from cedash import GradientDescentClassifier, compiled, training
-from cedash.training import BinaryObjective
+from cedash import GradientDescentClassifier
+from cedash.model import compiled, training
+from cedash.model.training import BinaryObjective
 
 ULP = np.finfo(np.float64).eps
 
@@ -188,7 +189,7 @@ def run_python(code, **env):
 
 
 def test_environment_switch_turns_the_kernel_off():
-    out = run_python("from cedash import compiled; print(compiled.enabled())", CEDASH_COMPILED="0")
+    out = run_python("from cedash.model import compiled; print(compiled.enabled())", CEDASH_COMPILED="0")
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
 
@@ -196,7 +197,7 @@ def test_environment_switch_turns_the_kernel_off():
 def test_without_numba_everything_falls_back_to_numpy():
     code = (
         "import sys; sys.modules['numba'] = None\n"
-        "from cedash import GradientDescentClassifier, compiled\n"
+        "from cedash import GradientDescentClassifier; from cedash.model import compiled\n"
         "m = GradientDescentClassifier(max_iter=50).fit([[0.0], [1.0], [2.0], [3.0]], [0, 0, 1, 1])\n"
         "print(compiled.AVAILABLE, compiled.enabled(), m.predict([[0.0], [3.0]]).tolist(), m.n_iter_)"
     )
@@ -206,9 +207,9 @@ def test_without_numba_everything_falls_back_to_numpy():
 
 
 def test_compiled_sweep_equals_the_numpy_sweep():
-    from cedash.builtin_datasets import load_dataset
-    from cedash.experiment import RunConfig
-    from cedash.sweep import log_spaced_rates, sweep
+    from cedash.config import RunConfig
+    from cedash.data.builtin_datasets import load_dataset
+    from cedash.runs.sweep import log_spaced_rates, sweep
 
     rates = log_spaced_rates(1e-3, 1e3, 16)
     for name, config in [
@@ -248,7 +249,7 @@ def test_log_of_numbers_from_one_up_matches_numpy():
 def test_softmax_pass_matches_scipy(n, d, k, alpha, fit_intercept):
     from scipy.special import logsumexp, softmax
 
-    from cedash.training import SoftmaxObjective
+    from cedash.model.training import SoftmaxObjective
 
     rng = np.random.default_rng(n + d + k)
     X = rng.standard_normal((n, d))

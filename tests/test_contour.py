@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from cedash.contour import level_lines
+from cedash.plots.contour import level_lines
 
 
 def test_a_straight_boundary_is_one_line_across_the_grid():

@@ -7,8 +7,8 @@ import numpy as np
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from cedash.csv_reader import read_csv
-from cedash.dataset import DataError, Dataset
+from cedash.data.csv_reader import read_csv
+from cedash.data.dataset import DataError, Dataset
 from cedash.limits import Limits
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

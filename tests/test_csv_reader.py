@@ -8,8 +8,8 @@ import re
 import numpy as np
 import pytest
 
-from cedash.csv_reader import InvalidRowsError, guess_target, read_csv
-from cedash.dataset import DataError, Dataset
+from cedash.data.csv_reader import InvalidRowsError, guess_target, read_csv
+from cedash.data.dataset import DataError, Dataset
 from cedash.limits import Limits
 
 SIMPLE = b"x1,x2,label\n1,2,0\n3,4,1\n5,6,0\n"

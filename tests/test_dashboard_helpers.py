@@ -7,13 +7,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cedash.builtin_datasets import load_dataset
-from cedash.dataset import DataError, Dataset
-from cedash.experiment import RunConfig, run
-from cedash.export import dataset_csv, history_frame, model_json
-from cedash.run_cache import RunCache, fingerprint
-from cedash.settings import LEARNING_RATE_SCALE, SETTINGS, nearest_scale_value, settings_from_query
-from cedash.table import frame_to_dataset
+from cedash.config import RunConfig
+from cedash.data.builtin_datasets import load_dataset
+from cedash.data.dataset import DataError, Dataset
+from cedash.data.table import frame_to_dataset
+from cedash.runs.experiment import run
+from cedash.runs.export import dataset_csv, history_frame, model_json
+from dashboard.run_cache import RunCache, fingerprint
+from dashboard.settings import LEARNING_RATE_SCALE, SETTINGS, nearest_scale_value, settings_from_query
 
 
 def test_url_settings_are_parsed_and_clamped():

@@ -5,9 +5,9 @@ import pytest
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
-from cedash.dataset import DataError, Dataset
-from cedash.features import FeatureMap
-from cedash.split import split_dataset
+from cedash.data.dataset import DataError, Dataset
+from cedash.data.split import split_dataset
+from cedash.model.features import FeatureMap
 
 RNG = np.random.default_rng(0)
 X2 = RNG.normal(size=(40, 2)) * [3.0, 0.5] + [10.0, -2.0]
@@ -168,8 +168,9 @@ def test_string_labels_are_split_by_class_too():
 
 def test_a_class_seen_only_in_the_test_part_is_left_out_of_the_test_loss():
     # Seed 4 puts the only row of class 2 in the test part; the model has no output for it.
-    from cedash.experiment import RunConfig, run
-    from cedash.losses import binary_cross_entropy_with_logits
+    from cedash.config import RunConfig
+    from cedash.model.losses import binary_cross_entropy_with_logits
+    from cedash.runs.experiment import run
 
     data = make_data((20, 20, 1))
     result = run(data, RunConfig(max_iter=50, test_size=0.25, seed=4))

@@ -3,9 +3,11 @@
 import numpy as np
 import pytest
 
-from cedash import explain, figures
-from cedash.builtin_datasets import load_dataset
-from cedash.experiment import RunConfig, run
+from cedash.config import RunConfig
+from cedash.data.builtin_datasets import load_dataset
+from cedash.plots import training_figures
+from cedash.runs.experiment import run
+from dashboard import explain
 
 
 @pytest.fixture(scope="module")
@@ -19,32 +21,32 @@ def three_class_run():
 
 
 def test_loss_figure_traces(binary_run):
-    fig = figures.loss_figure(binary_run)
+    fig = training_figures.loss_figure(binary_run)
     train, test = fig.data[0], fig.data[1]
     assert fig.layout.title.text == "Loss per iteration"
     np.testing.assert_array_equal(train.y, binary_run.loss_curve)
     np.testing.assert_array_equal(train.x, np.arange(301))
     np.testing.assert_array_equal(test.x, binary_run.test_curves.iterations)
     assert fig.layout.yaxis.type in (None, "linear", "-")
-    assert figures.loss_figure(binary_run, log_y=True).layout.yaxis.type == "log"
+    assert training_figures.loss_figure(binary_run, log_y=True).layout.yaxis.type == "log"
 
 
 def test_loss_figure_marks_an_iteration(binary_run):
-    fig = figures.loss_figure(binary_run, marker_iteration=40)
+    fig = training_figures.loss_figure(binary_run, marker_iteration=40)
     marker = fig.data[-1]
     assert marker.name == "now" and list(marker.x) == [40]
     assert marker.y[0] == binary_run.loss_curve[40]
 
 
 def test_accuracy_figure(binary_run):
-    fig = figures.accuracy_figure(binary_run)
+    fig = training_figures.accuracy_figure(binary_run)
     np.testing.assert_array_equal(fig.data[0].y, binary_run.train_curves.accuracy)
     assert fig.data[0].y[-1] > 0.9
     assert fig.layout.yaxis.tickformat == ".0%"
 
 
 def test_binary_boundary_has_heatmap_half_line_and_points(binary_run):
-    fig = figures.boundary_figure(binary_run, resolution=50)
+    fig = training_figures.boundary_figure(binary_run, resolution=50)
     kinds = [t.type for t in fig.data]
     assert kinds[:2] == ["heatmap", "scatter"]
     heat = fig.data[0]
@@ -62,7 +64,7 @@ def test_binary_boundary_has_heatmap_half_line_and_points(binary_run):
 
 
 def test_misclassified_points_are_marked(binary_run):
-    fig = figures.boundary_figure(binary_run, resolution=30)
+    fig = training_figures.boundary_figure(binary_run, resolution=30)
     wrong = [t for t in fig.data if t.name.startswith("misclassified")]
     n_wrong = sum(
         int(np.sum(binary_run.model.predict(binary_run.feature_map.transform(p.X)) != p.y))
@@ -75,7 +77,7 @@ def test_misclassified_points_are_marked(binary_run):
 
 
 def test_multiclass_boundary_shades_each_region(three_class_run):
-    fig = figures.boundary_figure(three_class_run, resolution=40)
+    fig = training_figures.boundary_figure(three_class_run, resolution=40)
     heat = [t for t in fig.data if t.type == "heatmap"]
     assert len(heat) == 3
     stacked = np.stack([h.z for h in heat])
@@ -86,18 +88,18 @@ def test_multiclass_boundary_shades_each_region(three_class_run):
 
 
 def test_boundary_at_iteration_zero_is_undecided(binary_run):
-    fig = figures.boundary_figure(binary_run, iteration=0, resolution=20)
+    fig = training_figures.boundary_figure(binary_run, iteration=0, resolution=20)
     np.testing.assert_allclose(fig.data[0].z, 0.5)
     assert all(t.name != "P = 0.5" for t in fig.data)
 
 
 def test_large_data_is_sampled_and_uses_webgl():
     result = run(load_dataset("two blobs", n_samples=5000), RunConfig(max_iter=20))
-    fig = figures.boundary_figure(result, resolution=20, max_points=1000)
+    fig = training_figures.boundary_figure(result, resolution=20, max_points=1000)
     points = [t for t in fig.data if t.type == "scattergl" and not t.name.startswith("misclassified")]
     assert 990 <= sum(len(t.x) for t in points) <= 1010
     assert fig.layout.title.subtitle.text == "showing a random sample of 1,000 of the 5,000 points"
-    assert figures.boundary_figure(result, resolution=20).layout.title.subtitle.text is None
+    assert training_figures.boundary_figure(result, resolution=20).layout.title.subtitle.text is None
 
 
 def test_latex_carries_the_run_numbers(binary_run):
@@ -114,13 +116,13 @@ def test_divergence_message_names_the_iteration():
     message = explain.divergence_message(result)
     assert result.diverged_at is not None
     assert f"iteration {result.diverged_at}" in message and "smaller learning rate" in message
-    fig = figures.loss_figure(result)
+    fig = training_figures.loss_figure(result)
     assert np.all(np.isfinite(fig.data[0].y)) and len(fig.data[0].y) == result.diverged_at
 
 
 def test_per_point_charts_draw_a_sample_of_large_data():
-    from cedash import insight_figures
-    from cedash.pointwise import point_losses
+    from cedash.plots import insight_figures
+    from cedash.runs.pointwise import point_losses
 
     result = run(load_dataset("two blobs", n_samples=3000, noise=1.0), RunConfig(max_iter=20))
     pts = point_losses(result, result.train)

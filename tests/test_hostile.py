@@ -42,10 +42,10 @@ from test_browser import (
     wait_for_charts,
 )
 
-from cedash.csv_reader import read_csv
-from cedash.dataset import DataError
+from cedash.data.csv_reader import read_csv
+from cedash.data.dataset import DataError
 from cedash.limits import Limits
-from cedash.settings import SETTINGS
+from dashboard.settings import SETTINGS
 
 MIB = 1024 * 1024
 BOUNDARY = "Decision boundary"

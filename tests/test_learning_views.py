@@ -4,14 +4,15 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from cedash import insight_figures
-from cedash.builtin_datasets import load_dataset
-from cedash.compare import comparison_table, race_configs
-from cedash.experiment import RunConfig, run
-from cedash.landscape import loss_landscape, weight_names, weight_path
-from cedash.optimum import optimal_loss, run_optimum
-from cedash.pointwise import confusion, point_losses
-from cedash.sweep import log_spaced_rates, sweep
+from cedash.config import RunConfig
+from cedash.data.builtin_datasets import load_dataset
+from cedash.plots import insight_figures
+from cedash.runs.compare import comparison_table, race_configs
+from cedash.runs.experiment import run
+from cedash.runs.landscape import loss_landscape, weight_names, weight_path
+from cedash.runs.optimum import optimal_loss, run_optimum
+from cedash.runs.pointwise import confusion, point_losses
+from cedash.runs.sweep import log_spaced_rates, sweep
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +53,7 @@ def test_landscape_of_a_two_weight_model_passes_through_the_path(moons):
     land = loss_landscape(result, 0, 1, resolution=25)
     assert land.names == ("w[x1]", "w[x2]")
     # With exactly two weights the surface is the loss itself: evaluate it at the path's points.
-    from cedash.landscape import _losses
+    from cedash.runs.landscape import _losses
 
     X = result.feature_map.transform(result.train.X)
     y = result.class_index(result.train.y)
@@ -132,10 +133,10 @@ def test_point_losses_are_exact(moons):
 
 
 def test_boundary_point_size_follows_loss(moons):
-    from cedash import figures
+    from cedash.plots import training_figures
 
     result = run(moons, RunConfig(max_iter=80))
-    fig = figures.boundary_figure(result, resolution=20, size_by_loss=True)
+    fig = training_figures.boundary_figure(result, resolution=20, size_by_loss=True)
     train0 = next(t for t in fig.data if t.name == "train: 0")
     losses = train0.customdata[:, 1]
     order = np.argsort(losses)
@@ -177,9 +178,10 @@ def test_weights_figure_at_an_iteration(moons):
 
 
 def test_sweeps_and_races_are_bounded_as_many_runs():
-    from cedash.dataset import DataError
-    from cedash.experiment import check_work
+    from cedash.config import RunConfig
+    from cedash.data.dataset import DataError
     from cedash.limits import Limits
+    from cedash.runs.experiment import check_work
 
     data = load_dataset("moons", n_samples=1000)
     limits = Limits(max_work=10_000_000)

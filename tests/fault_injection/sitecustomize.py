@@ -3,7 +3,7 @@
 With ``CEDASH_TEST_FAULT_LR`` set (say "0.0123"), every fit whose learning rate equals that value raises
 ``RuntimeError("injected fault")``, so a test can make one training run fail inside a real server without
 touching product code. ``fit`` is patched on the class because callers look it up at call time, while
-``run`` is imported by name elsewhere. The patch waits for ``cedash.classifier`` to be imported, so a
+``run`` is imported by name elsewhere. The patch waits for ``cedash.model.classifier`` to be imported, so a
 process that never trains imports nothing extra.
 """
 
@@ -15,7 +15,7 @@ import os
 import sys
 
 _FAULT_LR = os.environ.get("CEDASH_TEST_FAULT_LR")
-_TARGET = "cedash.classifier"
+_TARGET = "cedash.model.classifier"
 
 
 def _patch(module) -> None:

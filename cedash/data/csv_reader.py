@@ -1,6 +1,6 @@
 """Reading a CSV file that a user uploaded, whatever is in it.
 
-The result is a :class:`~cedash.dataset.Dataset`, or a :class:`~cedash.dataset.DataError`
+The result is a :class:`~cedash.data.dataset.Dataset`, or a :class:`~cedash.data.dataset.DataError`
 whose message is one sentence naming the problem, where it is, and what to do.
 No other exception leaves :func:`read_csv`, and nothing in the file is ever
 evaluated or unpickled: cells are only ever parsed as numbers or kept as text.
@@ -27,8 +27,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .dataset import DataError, Dataset
-from .limits import DEFAULT_LIMITS, Limits
+from cedash.data.dataset import DataError, Dataset
+from cedash.limits import DEFAULT_LIMITS, Limits
 
 TARGET_NAMES = ("label", "target", "class", "y")
 """Column names taken as the target, in this order of preference, when the user names none."""

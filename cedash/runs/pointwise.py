@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.metrics import confusion_matrix
 
-from .dataset import Dataset
+from cedash.data.dataset import Dataset
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .builtin_datasets import dataset_names
-from .optimizers import OPTIMIZERS
+from cedash.config import DEFAULTS as D
+from cedash.data.builtin_datasets import dataset_names
+from cedash.model.optimizers import OPTIMIZERS
 
 
 @dataclass(frozen=True)
@@ -62,11 +63,11 @@ SETTINGS: dict[str, Setting] = {
             0.0,
             2.0,
         ),
-        Setting("seed", "Seed", 0, "Change it to draw a different random sample and split.", "int", 0, 10_000),
+        Setting("seed", "Seed", D.seed, "Change it to draw a different random sample and split.", "int", 0, 10_000),
         Setting(
             "lr",
             "Learning rate",
-            0.1,
+            D.learning_rate,
             "How big each step downhill is. Too big and training jumps around or blows up; too small and it crawls.",
             "float",
             LEARNING_RATE_MIN,
@@ -75,7 +76,7 @@ SETTINGS: dict[str, Setting] = {
         Setting(
             "iters",
             "Iterations",
-            500,
+            D.max_iter,
             "How many steps to take (with mini-batches: passes over the data).",
             "int",
             1,
@@ -84,7 +85,7 @@ SETTINGS: dict[str, Setting] = {
         Setting(
             "optimizer",
             "Optimiser",
-            "gd",
+            D.optimizer,
             "The rule that turns the gradient into a step. 'gd' is plain "
             "gradient descent; momentum and Nesterov build up speed; Adam adapts the step per weight.",
             "choice",
@@ -103,17 +104,17 @@ SETTINGS: dict[str, Setting] = {
         Setting(
             "l2",
             "L2 penalty",
-            0.0,
+            D.alpha,
             "Pulls the weights towards zero. Larger values give a smoother, less confident model.",
             "float",
             0.0,
             10.0,
         ),
-        Setting("intercept", "Intercept", True, "Let the boundary move away from the origin.", "bool"),
+        Setting("intercept", "Intercept", D.fit_intercept, "Let the boundary move away from the origin.", "bool"),
         Setting(
             "standardize",
             "Standardise",
-            True,
+            D.standardize,
             "Rescale each feature to mean 0 and spread 1 first. "
             "Gradient descent converges much faster on standardised features.",
             "bool",
@@ -121,7 +122,7 @@ SETTINGS: dict[str, Setting] = {
         Setting(
             "degree",
             "Feature degree",
-            1,
+            D.degree,
             "1 draws straight boundaries. 2 or more adds squares and "
             "products of the features, so the boundary can curve.",
             "int",
@@ -131,7 +132,7 @@ SETTINGS: dict[str, Setting] = {
         Setting(
             "test",
             "Test share",
-            0.25,
+            D.test_size,
             "The share of points held out to test the model on data it never trained on.",
             "float",
             0.0,

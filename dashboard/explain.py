@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .experiment import RunResult
+from cedash.runs.experiment import RunResult
 
 CAPTIONS = {
     "loss": "Each step of gradient descent should lower the training loss. The dotted line is the loss on points "

@@ -12,9 +12,10 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .losses import log_softmax, sigmoid
-from .optimizers import OPTIMIZERS
-from .training import BinaryObjective, SoftmaxObjective, train
+from cedash.config import DEFAULTS
+from cedash.model.losses import log_softmax, sigmoid
+from cedash.model.optimizers import OPTIMIZERS
+from cedash.model.training import BinaryObjective, SoftmaxObjective, train
 
 
 class GradientDescentClassifier(ClassifierMixin, BaseEstimator):
@@ -23,11 +24,11 @@ class GradientDescentClassifier(ClassifierMixin, BaseEstimator):
     Two classes use one sigmoid output; more than two use a softmax over one
     output per class. Labels may be ints, strings or booleans.
 
-    Parameters
+    Parameters (defaults from :data:`cedash.config.DEFAULTS`, shared with the dashboard and the CLI)
     ----------
     learning_rate : float, default=0.1
         Step size of every update.
-    max_iter : int, default=1000
+    max_iter : int, default=500
         Iterations: full-batch steps, or epochs when ``batch_size`` is set.
     fit_intercept : bool, default=True
         Learn a bias term. The tutorial's model has none.
@@ -77,13 +78,13 @@ class GradientDescentClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
-        learning_rate=0.1,
-        max_iter=1000,
-        fit_intercept=True,
-        optimizer="gd",
-        momentum=0.9,
-        batch_size=None,
-        alpha=0.0,
+        learning_rate=DEFAULTS.learning_rate,
+        max_iter=DEFAULTS.max_iter,
+        fit_intercept=DEFAULTS.fit_intercept,
+        optimizer=DEFAULTS.optimizer,
+        momentum=DEFAULTS.momentum,
+        batch_size=DEFAULTS.batch_size,
+        alpha=DEFAULTS.alpha,
         tol=None,
         n_iter_no_change=5,
         divergence_factor=100.0,

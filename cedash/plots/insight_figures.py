@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from .figures import (
+from cedash.plots.training_figures import (
     CLASS_COLORS,
     MAX_POINTS,
     TEST_COLOR,
@@ -22,8 +22,8 @@ from .figures import (
     plain,
     sample_note,
 )
-from .landscape import Landscape, weight_names
-from .pointwise import PointLosses
+from cedash.runs.landscape import Landscape, weight_names
+from cedash.runs.pointwise import PointLosses
 
 RUN_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
 

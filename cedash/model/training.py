@@ -5,7 +5,7 @@ are the weights, row ``d`` the intercept, and ``k`` is 1 for a sigmoid model or
 the number of classes for a softmax model. Keeping them together lets every
 optimiser update everything with one in-place operation.
 
-Both objectives take the compiled single-pass kernels of :mod:`cedash.compiled`
+Both objectives take the compiled single-pass kernels of :mod:`cedash.model.compiled`
 when numba is there; what follows describes the numpy path used otherwise.
 
 The numpy path's speed comes from four things, all measured in ``benchmarks/bench_train.py``:
@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import expit
 
-from . import compiled
-from .optimizers import make_optimizer
+from cedash.model import compiled
+from cedash.model.optimizers import make_optimizer
 
 # The compiled kernels take both label forms; each objective passes an empty array for the one it lacks.
 NO_LABELS = np.zeros(0, dtype=np.int64)
@@ -64,8 +64,8 @@ class BinaryObjective:
             self.ones = np.ones(self.n)
 
     def kernel_args(self, theta: np.ndarray, grad: np.ndarray) -> tuple:
-        """The leading arguments of the compiled kernels (:func:`cedash.compiled.objective_pass`,
-        :func:`cedash.compiled.descend`) for C-ordered ``(d + 1, 1)`` arrays, which they update in place."""
+        """The leading arguments of the compiled kernels (:func:`cedash.model.compiled.objective_pass`,
+        :func:`cedash.model.compiled.descend`) for C-ordered ``(d + 1, 1)`` arrays, which they update in place."""
         return (self.panels, self.n, self.neg_s, NO_LABELS, 2, theta.reshape(-1), self.fit_intercept,
                 float(self.alpha), grad.reshape(-1), self.scratch)  # fmt: skip
 

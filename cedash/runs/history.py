@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .losses import binary_cross_entropy_with_logits, log_softmax
+from cedash.model.losses import binary_cross_entropy_with_logits, log_softmax
 
 
 @dataclass(frozen=True)

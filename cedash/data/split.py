@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.model_selection import train_test_split as _sk_split
 
-from .dataset import DataError, Dataset
+from cedash.data.dataset import DataError, Dataset
 
 
 def split_dataset(data: Dataset, test_size: float, seed: int = 0) -> tuple[Dataset, Dataset | None]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .losses import log_softmax, softplus
+from cedash.model.losses import log_softmax, softplus
 
 
 def weight_names(model, feature_names) -> list[str]:

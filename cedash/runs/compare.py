@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pandas as pd
 
-from .optimizers import OPTIMIZERS
+from cedash.model.optimizers import OPTIMIZERS
 
 MAX_PINNED = 6
 

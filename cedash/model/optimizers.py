@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 OPTIMIZERS = ("gd", "momentum", "nesterov", "adam")
+ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON = 0.9, 0.999, 1e-8
 
 
 class GD:
@@ -53,7 +54,7 @@ class Nesterov(Momentum):
 
 
 class Adam:
-    def __init__(self, shape, learning_rate: float, beta1=0.9, beta2=0.999, epsilon=1e-8, **_):
+    def __init__(self, shape, learning_rate: float, beta1=ADAM_BETA1, beta2=ADAM_BETA2, epsilon=ADAM_EPSILON, **_):
         self.lr, self.b1, self.b2, self.eps = learning_rate, beta1, beta2, epsilon
         self.m = np.zeros(shape)
         self.s = np.zeros(shape)

@@ -7,7 +7,7 @@ its own divergence record; a diverged model is frozen at its last good weights
 and the others carry on.
 
 For plain gradient descent the compiled kernels do the same
-(:func:`cedash.compiled.sweep_iterations`): with two classes each block of the
+(:func:`cedash.model.compiled.sweep_iterations`): with two classes each block of the
 data is read once per iteration and serves every model while it is in cache;
 a diverged model costs nothing more.
 """
@@ -19,11 +19,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import compiled
-from .dataset import Dataset
-from .experiment import RunConfig, check_work, prepare
-from .limits import DEFAULT_LIMITS, Limits
-from .optimizers import make_optimizer
+from cedash.config import RunConfig
+from cedash.data.dataset import Dataset
+from cedash.limits import DEFAULT_LIMITS, Limits
+from cedash.model import compiled
+from cedash.model.optimizers import make_optimizer
+from cedash.runs.experiment import check_work, prepare
 
 
 def log_spaced_rates(low: float = 1e-3, high: float = 10.0, k: int = 12) -> np.ndarray:

@@ -1,6 +1,6 @@
 """The compiled fast path for cross-entropy: one pass over ``X`` per iteration.
 
-The numpy objective in :mod:`cedash.training` reads ``X`` twice per iteration
+The numpy objective in :mod:`cedash.model.training` reads ``X`` twice per iteration
 (``X @ w``, then ``r @ X``) and makes about a dozen passes over n-long
 temporaries in between, each a separate numpy call. Here numba compiles a loop
 that walks ``X`` in blocks of ``BLOCK`` rows: logits for the block, then the
@@ -33,6 +33,8 @@ import os
 
 import numpy as np
 
+from cedash.model.optimizers import ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON, OPTIMIZERS
+
 try:
     from numba import njit
 except ImportError:  # pragma: no cover - exercised by uninstalling numba
@@ -51,9 +53,8 @@ LOG2E = 1.4426950408889634
 LN2_HI = 0.6931471803691238
 LN2_LO = 1.9082149292705877e-10
 LN2 = 0.6931471805599453
-# The optimisers the compiled loop runs, by index, and Adam's constants (as in cedash.optimizers.Adam).
-OPTIMIZER_CODES = ("gd", "momentum", "nesterov", "adam")
-ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON = 0.9, 0.999, 1e-8
+# The compiled loop picks the update rule by its index in OPTIMIZERS.
+OPTIMIZER_CODES = OPTIMIZERS
 
 
 def enabled() -> bool:
@@ -267,10 +268,10 @@ if AVAILABLE:
         optimizer, learning_rate, momentum, state, steps,
         losses, first, last, limit, tol, n_iter_no_change, no_change, history, stride,
     ):  # fmt: skip
-        """Full-batch steps ``first..last``, mirroring :func:`cedash.training.train`.
+        """Full-batch steps ``first..last``, mirroring :func:`cedash.model.training.train`.
 
         ``optimizer`` is the index in :data:`OPTIMIZER_CODES`; its update rules are
-        those of :mod:`cedash.optimizers`, with ``state`` holding the velocity (or
+        those of :mod:`cedash.model.optimizers`, with ``state`` holding the velocity (or
         Adam's two moments) and ``steps[0]`` Adam's step count. ``grad`` must hold
         the gradient at ``theta`` on entry. Returns ``(last iteration kept, status,
         no_change, last loss computed)``: status 0 (all done), 1 (diverged:
@@ -377,7 +378,7 @@ if AVAILABLE:
         panels, n, neg_s, y, n_classes, thetas, alive, fit_intercept, alpha, grads, losses, scratch,
         rates, curves, limits, diverged_at, first, last,
     ):  # fmt: skip
-        """Full-batch steps ``first..last`` for every live model, mirroring :func:`cedash.sweep.sweep`.
+        """Full-batch steps ``first..last`` for every live model, mirroring :func:`cedash.runs.sweep.sweep`.
 
         A model whose loss is non-finite or above its limit is frozen at its last
         good weights, marked in ``diverged_at`` and skipped from then on. Returns the
@@ -479,25 +480,3 @@ if AVAILABLE:
                     grads[c, j] += alpha * weights[c, j]
             loss += 0.5 * alpha * sq
         return loss
-
-
-def warm_up() -> float:
-    """Compile (or load from numba's cache) every kernel the dashboard uses; returns the seconds it took.
-
-    A server calls this once at start: numba compiles on first use while holding
-    the GIL, so otherwise the first user of each kernel stalls every session.
-    """
-    import time
-
-    from .builtin_datasets import load_dataset
-    from .experiment import RunConfig, run
-    from .sweep import sweep
-
-    start = time.perf_counter()
-    if enabled():
-        for name in ("xor", "three blobs"):
-            data = load_dataset(name, n_samples=30)
-            for optimizer in ("gd", "adam"):
-                run(data, RunConfig(max_iter=2, optimizer=optimizer))
-            sweep(data, RunConfig(max_iter=2), [0.1, 1.0])
-    return time.perf_counter() - start

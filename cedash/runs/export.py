@@ -8,8 +8,8 @@ import json
 import numpy as np
 import pandas as pd
 
-from .dataset import Dataset
-from .experiment import RunResult
+from cedash.data.dataset import Dataset
+from cedash.runs.experiment import RunResult
 
 
 def model_json(result: RunResult) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .dataset import Dataset
+from cedash.data.dataset import Dataset
 
 
 def fingerprint(data: Dataset) -> str:

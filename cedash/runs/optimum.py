@@ -14,7 +14,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
-from .losses import binary_cross_entropy_with_logits, softmax_cross_entropy_with_logits
+from cedash.model.losses import binary_cross_entropy_with_logits, softmax_cross_entropy_with_logits
 
 
 @dataclass(frozen=True)

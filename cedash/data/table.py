@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .dataset import DataError, Dataset
+from cedash.data.dataset import DataError, Dataset
 
 
 def _labels(column: pd.Series) -> np.ndarray:

@@ -17,8 +17,8 @@ from types import MappingProxyType
 import numpy as np
 from sklearn import datasets as skd
 
-from .dataset import DataError, Dataset
-from .limits import DEFAULT_LIMITS, Limits
+from cedash.data.dataset import DataError, Dataset
+from cedash.limits import DEFAULT_LIMITS, Limits
 
 XY = ("x1", "x2")
 

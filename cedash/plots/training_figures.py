@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from .contour import level_lines
-from .dataset import Dataset
-from .experiment import RunResult
-from .pointwise import point_losses
+from cedash.data.dataset import Dataset
+from cedash.plots.contour import level_lines
+from cedash.runs.experiment import RunResult
+from cedash.runs.pointwise import point_losses
 
 # Okabe-Ito: distinguishable with the common forms of colour blindness.
 CLASS_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")

@@ -1,6 +1,6 @@
 """One training run from data and settings: what the dashboard and the command line both call.
 
-``RunConfig`` is a plain record of every setting; ``run`` splits the data, fits
+``run`` takes a :class:`~cedash.config.RunConfig`, splits the data, fits
 the feature map and the classifier, times the fit and evaluates the recorded
 history on both parts. Nothing here knows about Streamlit.
 """
@@ -8,35 +8,18 @@ history on both parts. Nothing here knows about Streamlit.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
-from .classifier import GradientDescentClassifier
-from .dataset import DataError, Dataset
-from .features import FeatureMap
-from .history import HistoryCurves, evaluate_history
-from .limits import DEFAULT_LIMITS, Limits
-from .losses import binary_cross_entropy_with_logits, softmax_cross_entropy_with_logits
-from .split import split_dataset
-
-
-@dataclass(frozen=True)
-class RunConfig:
-    learning_rate: float = 0.1
-    max_iter: int = 500
-    optimizer: str = "gd"
-    momentum: float = 0.9
-    batch_size: int | None = None
-    alpha: float = 0.0
-    fit_intercept: bool = True
-    standardize: bool = True
-    degree: int = 1
-    test_size: float = 0.25
-    seed: int = 0
-
-    def to_dict(self) -> dict:
-        return asdict(self)
+from cedash.config import DEFAULTS, RunConfig
+from cedash.data.dataset import DataError, Dataset
+from cedash.data.split import split_dataset
+from cedash.limits import DEFAULT_LIMITS, Limits
+from cedash.model.classifier import GradientDescentClassifier
+from cedash.model.features import FeatureMap
+from cedash.model.losses import binary_cross_entropy_with_logits, softmax_cross_entropy_with_logits
+from cedash.runs.history import HistoryCurves, evaluate_history
 
 
 @dataclass
@@ -161,7 +144,7 @@ def prepare(data: Dataset, config: RunConfig):
     return train, test, fmap, Xtr
 
 
-def run(data: Dataset, config: RunConfig = RunConfig(), *, callback=None, limits: Limits = DEFAULT_LIMITS) -> RunResult:
+def run(data: Dataset, config: RunConfig = DEFAULTS, *, callback=None, limits: Limits = DEFAULT_LIMITS) -> RunResult:
     """Split ``data``, fit the feature map and the classifier, and evaluate the run."""
     check_work(data, config, limits)
     train, test, fmap, Xtr = prepare(data, config)
