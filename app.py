@@ -14,9 +14,11 @@ import streamlit as st
 import cedash
 from cedash.data.dataset import DataError
 from dashboard import learning_views as views
+from dashboard.cached_runs import train
 from dashboard.data_panel import builtin_data, display_features, edited_data, kept_edits, uploaded_data
+from dashboard.model_panel import model_settings
 from dashboard.state import SOURCES, VIEWS, init_state, literal
-from dashboard.training_view import model_settings, show_results, train
+from dashboard.training_view import show_results
 
 log = logging.getLogger("cedash.app")
 

@@ -11,8 +11,7 @@ from cedash.data.csv_reader import read_csv
 from cedash.data.dataset import DataError, Dataset
 from cedash.data.table import frame_to_dataset
 from cedash.runs import export
-
-from .state import LIMITS, keep, literal, remember, widget
+from dashboard.state import LIMITS, keep, literal, remember, widget
 
 EDITABLE_ROWS = 5_000
 

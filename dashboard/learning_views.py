@@ -12,11 +12,10 @@ from cedash.runs.experiment import check_work, run
 from cedash.runs.landscape import loss_landscape, weight_names, weight_path
 from cedash.runs.pointwise import point_losses
 from cedash.runs.sweep import log_spaced_rates, sweep
+from dashboard.cached_runs import best_possible
 from dashboard.run_cache import fingerprint
 from dashboard.settings import LEARNING_RATE_SCALE, nearest_scale_value
-
-from .state import LIMITS, chart, keep, literal, remember, run_cache
-from .training_view import best_possible
+from dashboard.state import LIMITS, chart, keep, literal, remember, run_cache
 
 
 def cached(key, compute):

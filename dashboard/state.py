@@ -21,18 +21,16 @@ SOURCES = ("Built-in data set", "My CSV file")
 VIEWS = ("Training", "Replay", "Landscape", "Points", "Optimisers", "Compare", "Sweep", "Data")
 
 
-# Plotly's toolbar with two buttons, download as PNG and reset the axes (drag still zooms). The full
-# toolbar is rebuilt with every redrawn chart and cost about 30 ms of a learning-rate change.
+# Plotly's toolbar with two buttons, download as PNG and reset the axes (drag still zooms): the full
+# toolbar is rebuilt with every redrawn chart, which a learning-rate change pays for (bench_app.py).
 CHART_CONFIG = {"modeBarButtons": [["toImage", "resetScale2d"]], "displaylogo": False}
 
 
 def chart(fig, key: str, where=None) -> None:
     """Show a cedash figure full width, styled by its own layout.
 
-    Streamlit's chart theme is merged into each figure in the browser on every
-    redraw; the figures carry plain styling of their own, and skipping the theme
-    took 45 ms off a learning-rate change on the Training tab (three charts,
-    ``benchmarks/bench_app.py``).
+    Streamlit's chart theme would be merged into each figure in the browser on
+    every redraw; the figures carry plain styling of their own instead.
     """
     (where or st).plotly_chart(fig, width="stretch", key=key, theme=None, config=CHART_CONFIG)
 

@@ -1,90 +1,15 @@
-"""The model settings, the training run, and the Training tab: metrics, curves, boundary, formulas, downloads."""
+"""The Training tab: metrics, curves, boundary, formulas, downloads."""
 
 from __future__ import annotations
 
-import time
-from dataclasses import replace
-
 import streamlit as st
 
-from cedash.config import RunConfig
-from cedash.data.dataset import Dataset
 from cedash.plots import insight_figures, training_figures
 from cedash.runs import export
-from cedash.runs.experiment import run
-from cedash.runs.optimum import run_optimum
 from cedash.runs.pointwise import confusion
 from dashboard import explain
-from dashboard.run_cache import fingerprint
-from dashboard.settings import LEARNING_RATE_SCALE, SETTINGS
-
-from .state import LIMITS, chart, run_cache, sync_lr_from_scale, sync_scale_from_lr, widget
-
-OPTIMUM_MAX_ROWS = 50_000
-
-
-def best_possible(result, result_key):
-    """scikit-learn's optimum for this run's data, features and penalty (cached), or None for big data."""
-    if result.train.n_samples > OPTIMUM_MAX_ROWS:
-        return None
-    # The optimum depends on the data, features and penalty, not on how the descent is run.
-    problem = replace(result.config, learning_rate=0.0, max_iter=0, optimizer="gd", batch_size=None, momentum=0.0)
-    return run_cache().get_or_compute(("optimum", result_key[0], problem), lambda: run_optimum(result))[0]
-
-
-def model_settings() -> RunConfig:
-    st.select_slider(
-        "Learning rate (log scale)",
-        options=LEARNING_RATE_SCALE,
-        key="lr_scale",
-        help=SETTINGS["lr"].help,
-        on_change=sync_lr_from_scale,
-        format_func=lambda v: f"{v:g}",
-    )
-    lr = widget(st.number_input, "lr", format="%.6g", step=None, on_change=sync_scale_from_lr)
-    iters = widget(st.number_input, "iters", step=100, max_value=min(SETTINGS["iters"].high, LIMITS.max_iter))
-    c1, c2 = st.columns(2)
-    with c1:
-        optimizer = widget(st.selectbox, "optimizer")
-    with c2:
-        batch = widget(st.number_input, "batch", step=8)
-    l2 = widget(st.number_input, "l2", step=0.001, format="%.4g")
-    intercept = widget(st.toggle, "intercept")
-    standardize = widget(st.toggle, "standardize")
-    degree = widget(st.slider, "degree")
-    test = widget(st.slider, "test", step=0.05)
-    return RunConfig(
-        learning_rate=float(lr),
-        max_iter=int(iters),
-        optimizer=optimizer,
-        batch_size=int(batch) or None,
-        alpha=float(l2),
-        fit_intercept=bool(intercept),
-        standardize=bool(standardize),
-        degree=int(degree),
-        test_size=float(test),
-        seed=int(st.session_state.get("seed", 0)),
-    )
-
-
-def train(data: Dataset, config: RunConfig):
-    """The run for this data and these settings: from the cache, or trained now with a progress bar."""
-    key = (fingerprint(data), config)
-    bar = st.empty()
-    start = time.perf_counter()
-    shown = [0.0]
-
-    # Each bar update is a message to the browser: quick fits show none, long ones ten a second at most.
-    def progress(iteration, loss):
-        now = time.perf_counter() - start
-        if now > 0.2 and now - shown[0] >= 0.1:
-            shown[0] = now
-            bar.progress(iteration / config.max_iter, text=f"Training: iteration {iteration:,}, loss {loss:.4g}")
-
-    result, cached = run_cache().get_or_compute(key, lambda: run(data, config, callback=progress, limits=LIMITS))
-    st.session_state.last_run_cached = cached
-    bar.empty()
-    return result, key
+from dashboard.cached_runs import best_possible
+from dashboard.state import chart, widget
 
 
 def multiclass_extras(result) -> None:

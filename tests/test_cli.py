@@ -166,7 +166,7 @@ def test_fit_a_csv_file_with_string_classes(tmp_path):
     lines += [f"{a!r},{b!r},{c}" for a, b, c in zip(data.X[:, 0].tolist(), data.X[:, 2].tolist(), data.y, strict=True)]
     path = tmp_path / "iris.csv"
     path.write_text("\n".join(lines) + "\n")
-    proc = cedash("fit", path, "--target", "species", "--standardize", "--json")
+    proc = cedash("fit", path, "--target", "species", "--iters", "1000", "--json")
     assert proc.returncode == 0, proc.stderr
     out = strict_json(proc.stdout)
     assert out["classes"] == ["setosa", "versicolor", "virginica"]

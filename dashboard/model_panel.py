@@ -1,0 +1,44 @@
+"""The sidebar's model settings: learning rate, iterations, optimiser and the rest, as one RunConfig."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cedash.config import RunConfig
+from dashboard.settings import LEARNING_RATE_SCALE, SETTINGS
+from dashboard.state import LIMITS, sync_lr_from_scale, sync_scale_from_lr, widget
+
+
+def model_settings() -> RunConfig:
+    st.select_slider(
+        "Learning rate (log scale)",
+        options=LEARNING_RATE_SCALE,
+        key="lr_scale",
+        help=SETTINGS["lr"].help,
+        on_change=sync_lr_from_scale,
+        format_func=lambda v: f"{v:g}",
+    )
+    lr = widget(st.number_input, "lr", format="%.6g", step=None, on_change=sync_scale_from_lr)
+    iters = widget(st.number_input, "iters", step=100, max_value=min(SETTINGS["iters"].high, LIMITS.max_iter))
+    c1, c2 = st.columns(2)
+    with c1:
+        optimizer = widget(st.selectbox, "optimizer")
+    with c2:
+        batch = widget(st.number_input, "batch", step=8)
+    l2 = widget(st.number_input, "l2", step=0.001, format="%.4g")
+    intercept = widget(st.toggle, "intercept")
+    standardize = widget(st.toggle, "standardize")
+    degree = widget(st.slider, "degree")
+    test = widget(st.slider, "test", step=0.05)
+    return RunConfig(
+        learning_rate=float(lr),
+        max_iter=int(iters),
+        optimizer=optimizer,
+        batch_size=int(batch) or None,
+        alpha=float(l2),
+        fit_intercept=bool(intercept),
+        standardize=bool(standardize),
+        degree=int(degree),
+        test_size=float(test),
+        seed=int(st.session_state.get("seed", 0)),
+    )
