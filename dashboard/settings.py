@@ -29,10 +29,11 @@ class Setting:
     choices: tuple = ()
 
 
-LEARNING_RATE_MIN, LEARNING_RATE_MAX = 1e-4, 10.0
-# 1-2-5 steps per decade: the points of the learning-rate slider, from 1e-4 to 10.
+# Up to 1000 so that a class can push the rate until training visibly overshoots and diverges.
+LEARNING_RATE_MIN, LEARNING_RATE_MAX = 1e-4, 1000.0
+# 1-2-5 steps per decade: the points of the learning-rate slider, from 1e-4 to 1000.
 LEARNING_RATE_SCALE = tuple(
-    float(f"{m}e{e}") for e in range(-4, 2) for m in (1, 2, 5) if float(f"{m}e{e}") <= LEARNING_RATE_MAX
+    float(f"{m}e{e}") for e in range(-4, 4) for m in (1, 2, 5) if float(f"{m}e{e}") <= LEARNING_RATE_MAX
 )
 
 
@@ -151,6 +152,25 @@ SETTINGS: dict[str, Setting] = {
 
 def defaults() -> dict:
     return {k: s.default for k, s in SETTINGS.items()}
+
+
+def url_text(value) -> str:
+    """A setting as the page address holds it: ``true``/``false`` for switches, numbers as Python prints them."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def out_of_range_note(key: str, typed: float) -> tuple[float, str | None]:
+    """The value to use for a number typed into the ``key`` box, and a message when it had to be clamped."""
+    s = SETTINGS[key]
+    clamped = min(max(float(typed), s.low), s.high)
+    if clamped == typed:
+        return clamped, None
+    bound = "largest" if typed > s.high else "smallest"
+    return clamped, (
+        f"{s.label} {typed:g} is outside the range {s.low:g} to {s.high:g}, so the {bound} value, {clamped:g}, is used."
+    )
 
 
 def _parse(setting: Setting, raw: str):

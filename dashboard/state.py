@@ -10,7 +10,7 @@ import streamlit as st
 from cedash.limits import Limits
 from cedash.runs.warm_up import warm_up
 from dashboard.run_cache import RunCache
-from dashboard.settings import SETTINGS, nearest_scale_value, settings_from_query
+from dashboard.settings import SETTINGS, nearest_scale_value, out_of_range_note, settings_from_query, url_text
 
 LIMITS = Limits.from_env()
 log = logging.getLogger("cedash.app")
@@ -90,16 +90,14 @@ def widget(kind, key: str, **kwargs):
         kwargs.setdefault("max_value", cast(s.high))
     if kind in (st.selectbox, st.radio):
         kwargs.setdefault("options", s.choices)
-    if s.kind == "int":
-        # Streamlit's own URL reading turns "inf" into an uncaught OverflowError for whole-number widgets,
-        # so these sync with the URL by hand (the value was already read and checked in init_state).
-        value = kind(s.label, key=key, help=s.help, **kwargs)
-        if value == s.default:
-            st.query_params.pop(key, None)
-        else:
-            st.query_params[key] = str(value)
-    else:
-        value = kind(s.label, key=key, help=s.help, bind="query-params", **kwargs)
+    value = kind(s.label, key=key, help=s.help, **kwargs)
+    # Every setting goes into the address by hand, default or not: Streamlit's own binding leaves out a
+    # value equal to the widget's built-in default (off, the first option, the minimum), which is often not
+    # cedash's default, so such a link would reopen with a different setting. The value was read and
+    # checked from the address in init_state, and writing it back also replaces a clamped link's value.
+    text = url_text(value)
+    if st.query_params.get(key) != text:
+        st.query_params[key] = text
     remember(key)
     return value
 
@@ -133,7 +131,11 @@ def literal(text) -> str:
 
 def sync_lr_from_scale():
     st.session_state.lr = float(st.session_state.lr_scale)
+    st.session_state.lr_note = None
 
 
 def sync_scale_from_lr():
-    st.session_state.lr_scale = nearest_scale_value(st.session_state.lr)
+    """After a rate is typed: clamp it into range with a visible note, and move the slider to match."""
+    state = st.session_state
+    state.lr, state.lr_note = out_of_range_note("lr", state.lr)
+    state.lr_scale = nearest_scale_value(state.lr)

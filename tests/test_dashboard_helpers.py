@@ -33,10 +33,10 @@ def test_nonsense_url_values_fall_back_to_defaults(key, raw):
 
 
 def test_learning_rate_scale_is_log_spaced():
-    assert LEARNING_RATE_SCALE[0] == 1e-4 and LEARNING_RATE_SCALE[-1] == 10.0
+    assert LEARNING_RATE_SCALE[0] == 1e-4 and LEARNING_RATE_SCALE[-1] == 1000.0
     assert nearest_scale_value(0.0031) == 0.002
     assert nearest_scale_value(0.04) == 0.05
-    assert nearest_scale_value(1e9) == 10.0
+    assert nearest_scale_value(1e9) == 1000.0
 
 
 def test_edited_table_becomes_a_dataset():

@@ -1,0 +1,63 @@
+"""Hints say only what the run shows: each one is checked against the run it speaks about."""
+
+import numpy as np
+import pytest
+
+from cedash.config import RunConfig
+from cedash.data.builtin_datasets import load_dataset
+from cedash.runs import advice
+from cedash.runs.experiment import run
+
+
+def kinds(result):
+    return [h.kind for h in advice.run_hints(result)]
+
+
+def test_loss_rises_ignores_rounding_and_counts_real_rises():
+    assert advice.loss_rises(np.array([1.0, 0.5, 0.5 + 1e-14, 0.4])) == 0
+    assert advice.loss_rises(np.array([1.0, 0.5, 0.7, 0.4, 0.6])) == 2
+
+
+def test_circles_with_a_straight_line_get_the_degree_hint_and_degree_2_fixes_it():
+    data = load_dataset("circles")
+    flat = run(data, RunConfig(learning_rate=1.0))
+    assert "straight_line" in kinds(flat)
+    hint = next(h for h in advice.run_hints(flat) if h.kind == "straight_line")
+    assert f"{flat.accuracy(flat.train):.0%}" in hint.text
+    assert flat.accuracy(flat.train) < advice.chance_accuracy(flat.train.y) + advice.CHANCE_MARGIN
+    curved = run(data, RunConfig(learning_rate=1.0, **{"degree": hint.change["degree"]}))
+    assert "straight_line" not in kinds(curved)
+    assert curved.accuracy(curved.train) > max(0.8, flat.accuracy(flat.train) + 0.25)
+
+
+def test_moons_with_a_good_rate_get_no_hint_about_the_line_or_the_rate():
+    result = run(load_dataset("moons"), RunConfig(learning_rate=1.0, max_iter=2000))
+    assert kinds(result) == []
+
+
+def test_a_slow_run_is_told_to_train_longer_and_longer_training_goes_lower():
+    data = load_dataset("moons")
+    slow = run(data, RunConfig(learning_rate=0.01, max_iter=100))
+    hint = next(h for h in advice.run_hints(slow) if h.kind == "still_falling")
+    longer = run(data, RunConfig(learning_rate=0.01, max_iter=hint.change["iters"]))
+    assert longer.loss_curve[-1] < slow.loss_curve[-1]
+
+
+@pytest.mark.parametrize("name", ["moons", "circles", "breast cancer"])
+def test_too_big_rate_is_the_first_candidate_whose_loss_climbs(name):
+    data = load_dataset(name)
+    rate = advice.too_big_rate(data, RunConfig())
+    assert rate is not None
+    bad = run(data, RunConfig(learning_rate=rate))
+    assert bad.diverged_at is not None or "overshooting" in kinds(bad)
+    smaller = [c for c in advice.TOO_BIG_CANDIDATES if c < rate]
+    for c in smaller:
+        assert "overshooting" not in kinds(run(data, RunConfig(learning_rate=c)))
+
+
+def test_too_big_rate_is_none_when_no_candidate_goes_wrong():
+    data = load_dataset("three blobs")
+    assert advice.too_big_rate(data, RunConfig()) is None
+    for c in advice.TOO_BIG_CANDIDATES:
+        result = run(data, RunConfig(learning_rate=c))
+        assert result.diverged_at is None and result.loss_curve[1:].max() <= result.loss_curve[0]
