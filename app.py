@@ -16,7 +16,7 @@ from cedash.data.dataset import DataError
 from dashboard import learning_views as views
 from dashboard.cached_runs import train
 from dashboard.data_panel import builtin_data, display_features, edited_data, kept_edits, uploaded_data
-from dashboard.model_panel import model_settings
+from dashboard.model_panel import feature_degree, model_settings
 from dashboard.state import SOURCES, VIEWS, init_state, literal
 from dashboard.training_view import show_results
 
@@ -40,8 +40,9 @@ def sidebar():
     if data is None:
         data, data_key = builtin_data()
     data = display_features(data)
+    degree = feature_degree()
     st.header("Model")
-    return data, data_key, model_settings()
+    return data, data_key, model_settings(degree)
 
 
 def main() -> None:
@@ -81,7 +82,7 @@ def main() -> None:
                 st.caption(literal(note))
 
     views_by_tab = {
-        "Training": lambda: show_results(result, result_key),
+        "Training": lambda: show_results(result, result_key, data),
         "Replay": lambda: views.replay_tab(result, result_key),
         "Landscape": lambda: views.landscape_tab(result, result_key),
         "Points": lambda: views.points_tab(result, result_key),

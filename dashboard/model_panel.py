@@ -9,7 +9,12 @@ from dashboard.settings import LEARNING_RATE_SCALE, SETTINGS
 from dashboard.state import LIMITS, sync_lr_from_scale, sync_scale_from_lr, widget
 
 
-def model_settings() -> RunConfig:
+def feature_degree() -> int:
+    """The feature degree, shown right under the data: curved data needs it before any other setting."""
+    return int(widget(st.slider, "degree"))
+
+
+def model_settings(degree: int) -> RunConfig:
     st.select_slider(
         "Learning rate (log scale)",
         options=LEARNING_RATE_SCALE,
@@ -34,7 +39,6 @@ def model_settings() -> RunConfig:
     l2 = widget(st.number_input, "l2", step=0.001, format="%.4g")
     intercept = widget(st.toggle, "intercept")
     standardize = widget(st.toggle, "standardize")
-    degree = widget(st.slider, "degree")
     test = widget(st.slider, "test", step=0.05)
     return RunConfig(
         learning_rate=float(lr),

@@ -129,6 +129,16 @@ def literal(text) -> str:
     return "".join(out)
 
 
+def apply_change(change: dict) -> None:
+    """A button's callback: set the named settings (before the widgets are drawn), keeping the rate's slider in step."""
+    state = st.session_state
+    for key, value in change.items():
+        state[key] = value
+    if "lr" in change:
+        state.lr_scale = nearest_scale_value(state.lr)
+        state.lr_note = None
+
+
 def sync_lr_from_scale():
     st.session_state.lr = float(st.session_state.lr_scale)
     st.session_state.lr_note = None

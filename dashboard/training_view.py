@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from cedash.plots import insight_figures, training_figures
 from cedash.runs import export
+from cedash.runs.advice import run_hints, too_big_rate
 from cedash.runs.pointwise import confusion
 from dashboard import explain
 from dashboard.cached_runs import best_possible
-from dashboard.state import chart, widget
+from dashboard.run_cache import fingerprint
+from dashboard.state import apply_change, chart, run_cache, widget
 
 
 def multiclass_extras(result) -> None:
@@ -27,7 +31,42 @@ def multiclass_extras(result) -> None:
     )
 
 
-def show_results(result, result_key) -> None:
+def hints(result, data) -> None:
+    """What held this run back, in plain words, each with a button that makes the change it suggests."""
+    for i, hint in enumerate(run_hints(result)):
+        box = st.container(border=True, key=f"hint_{hint.kind}")
+        box.markdown(f":material/lightbulb: {hint.text}")
+        box.button(hint.action, key=f"hint_button_{i}", on_click=apply_change, args=(hint.change,))
+    note = st.session_state.pop("too_big_note", None)
+    if note:
+        st.info(note, icon=":material/info:")
+    st.button(
+        "Show me a learning rate that is too big",
+        key="too_big",
+        icon=":material/trending_up:",
+        help="Finds the smallest learning rate on the slider at which this training goes wrong, and uses it.",
+        on_click=show_too_big_rate,
+        args=(data, result.config),
+    )
+
+
+def show_too_big_rate(data, config) -> None:
+    rate = run_cache().get_or_compute(
+        ("too big", fingerprint(data), replace(config, learning_rate=0.0)), lambda: too_big_rate(data, config)
+    )[0]
+    if rate is None:
+        st.session_state.too_big_note = (
+            "No learning rate up to 1000 makes the loss climb on this data: every step still goes downhill."
+        )
+        return
+    apply_change({"lr": rate})
+    st.session_state.too_big_note = (
+        f"Learning rate {rate:g} is the smallest on the slider at which the loss climbs above where it started: "
+        "look at the loss curve jumping."
+    )
+
+
+def show_results(result, result_key, data) -> None:
     summary = result.summary()
     cols = st.columns(6)
     cols[0].metric("Train loss", f"{summary['train_loss']:.4f}", help="Mean cross-entropy on the training points.")
@@ -43,7 +82,8 @@ def show_results(result, result_key) -> None:
 
     message = explain.divergence_message(result)
     if message:
-        st.warning(message, icon="⚠️")
+        st.warning(message, icon=":material/warning:")
+    hints(result, data)
 
     log_y = widget(st.toggle, "logy")
     optimum = best_possible(result, result_key)

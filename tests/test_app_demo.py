@@ -1,0 +1,80 @@
+"""The live-demo controls, through AppTest: hints with buttons, the too-big rate, the rate's range, links."""
+
+from __future__ import annotations
+
+import pytest
+from apptest_helpers import assert_clean, figures, new_app, texts
+
+from cedash.config import RunConfig
+from cedash.data.builtin_datasets import load_dataset
+from cedash.runs.advice import too_big_rate
+from dashboard.settings import SETTINGS
+
+
+def hint_texts(at) -> list[str]:
+    return texts(at.markdown)
+
+
+def test_circles_at_degree_1_say_a_line_is_not_enough_and_the_button_curves_the_boundary():
+    at = new_app({"dataset": "circles", "lr": "1"})
+    at.run()
+    assert_clean(at)
+    assert any("straight line cannot separate" in t for t in hint_texts(at))
+    at.button(key="hint_button_0").click().run()
+    assert_clean(at)
+    assert at.slider(key="degree").value == 2
+    assert at.query_params["degree"] == "2"
+    assert not any("straight line cannot separate" in t for t in hint_texts(at))
+
+
+def test_the_too_big_button_uses_the_first_rate_that_makes_the_loss_climb():
+    at = new_app()
+    at.run()
+    at.button(key="too_big").click().run()
+    assert_clean(at)
+    expected = too_big_rate(load_dataset("moons"), RunConfig())
+    assert at.number_input(key="lr").value == expected
+    assert at.select_slider(key="lr_scale").value == expected
+    assert any(f"Learning rate {expected:g} is the smallest" in t for t in texts(at.info))
+    assert any("went up" in t for t in hint_texts(at))
+    loss = figures(at)["Loss per iteration"]["data"][0]["y"]
+    assert max(loss[1:]) > loss[0]
+
+
+@pytest.mark.parametrize(("typed", "used", "bound"), [(5000.0, 1000.0, "largest"), (-3.0, 1e-4, "smallest")])
+def test_a_typed_rate_out_of_range_is_clamped_with_a_visible_message(typed, used, bound):
+    at = new_app()
+    at.run()
+    at.number_input(key="lr").set_value(typed).run()
+    assert_clean(at)
+    assert at.number_input(key="lr").value == used
+    notes = [t for t in texts(at.warning) if "Learning rate" in t]
+    assert notes and bound in notes[0] and f"{used:g}" in notes[0]
+    at.number_input(key="lr").set_value(0.5).run()
+    assert not [t for t in texts(at.warning) if "outside the range" in t]
+
+
+def test_a_rate_of_100_is_accepted_and_trained():
+    at = new_app({"lr": "100"})
+    at.run()
+    assert_clean(at)
+    assert at.number_input(key="lr").value == 100.0
+    assert at.query_params["lr"] == "100.0"
+
+
+def test_every_setting_is_in_the_address_even_at_its_default():
+    at = new_app()
+    at.run()
+    assert_clean(at)
+    for key, setting in SETTINGS.items():
+        assert key in at.query_params, key
+        raw = at.query_params[key]
+        expected = ("true" if setting.default else "false") if setting.kind == "bool" else str(setting.default)
+        assert raw == expected, key
+
+
+def test_a_clamped_link_rewrites_the_address():
+    at = new_app({"iters": "1000000000000", "degree": "99"})
+    at.run()
+    assert at.query_params["iters"] == str(SETTINGS["iters"].high)
+    assert at.query_params["degree"] == str(SETTINGS["degree"].high)
