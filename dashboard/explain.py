@@ -9,9 +9,31 @@ CAPTIONS = {
     "the model never trained on; when it rises while the training loss falls, the model is overfitting.",
     "accuracy": "The share of points on the correct side of the boundary. It moves in jumps, while the loss shows "
     "every small gain in confidence.",
+    "play": "Press Play to watch the model learn: the boundary moves and the loss curve grows as the iterations "
+    "go by, most of them early on, where most of the change happens. Pause, or drag the slider to any iteration.",
     "boundary": "Colour shows how sure the model is of each class at every place in the plane; the black line is "
     "where it is exactly 50/50. Circles are training points, diamonds test points, and crosses mark mistakes.",
 }
+
+# A gap this small (relative to the loss) is rounding in the solvers, not a difference a person can act on.
+AT_OPTIMUM = 1e-6
+
+
+def optimum_caption(final_loss: float, best: float) -> str:
+    """How far the run ended from the best loss a model of this form can reach, in plain words."""
+    gap = final_loss - best
+    if gap <= AT_OPTIMUM * max(abs(best), 1.0):
+        where = "This run ends at the optimum: no model of this form does better on this data."
+    else:
+        share = gap / max(best, 1e-300)
+        where = (
+            f"This run ends {gap:.2g} above it ({share:.1%} more loss); more iterations or a larger rate get closer."
+        )
+    return (
+        f"Dashed line: the best loss any model of this form reaches on this training data, {best:.4g}. {where} "
+        "The Optimisers tab shows how fast each optimiser gets there."
+    )
+
 
 _UPDATE_RULES = {
     "gd": r"w \leftarrow w - \eta\,\nabla L(w)",

@@ -140,6 +140,13 @@ SETTINGS: dict[str, Setting] = {
             0.9,
         ),
         Setting(
+            "play",
+            "Play: watch it learn",
+            False,
+            "Shows the boundary and the loss as one animation: press its Play button to see training unfold.",
+            "bool",
+        ),
+        Setting(
             "logy",
             "Log scale",
             False,

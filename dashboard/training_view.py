@@ -7,6 +7,7 @@ from dataclasses import replace
 import streamlit as st
 
 from cedash.plots import insight_figures, training_figures
+from cedash.plots.play import play_figure
 from cedash.runs import export
 from cedash.runs.advice import run_hints, too_big_rate
 from cedash.runs.pointwise import confusion
@@ -14,6 +15,9 @@ from dashboard import explain
 from dashboard.cached_runs import best_possible
 from dashboard.run_cache import fingerprint
 from dashboard.state import apply_change, chart, run_cache, widget
+
+# Both main charts at this height fit a 1366x768 screen under the title, tabs and summary line.
+CHART_HEIGHT = 430
 
 
 def multiclass_extras(result) -> None:
@@ -66,8 +70,56 @@ def show_too_big_rate(data, config) -> None:
     )
 
 
+def summary_line(summary: dict) -> str:
+    """The run's numbers in one line of text, which stays one or two lines on a phone."""
+    parts = [f"**Loss** {summary['train_loss']:.4f} train"]
+    if "test_loss" in summary:
+        parts[-1] += f", {summary['test_loss']:.4f} test"
+    accuracy = f"**Accuracy** {summary['train_accuracy']:.0%} train"
+    if "test_accuracy" in summary:
+        accuracy += f", {summary['test_accuracy']:.0%} test"
+    parts += [accuracy, f"**Iterations** {summary['n_iter']:,}"]
+    return " · ".join(parts)
+
+
+def main_charts(result, result_key) -> None:
+    """The boundary and the loss side by side, or, with Play on, the same two animated in one figure."""
+    playing = widget(st.toggle, "play")
+    if playing:
+        fig = run_cache().get_or_compute(("play", result_key), lambda: play_figure(result))[0]
+        chart(fig, "play_chart")
+        st.caption(explain.CAPTIONS["play"])
+        return
+    log_y = st.session_state.get("logy", False)
+    optimum = best_possible(result, result_key)
+    best = optimum.loss if optimum is not None and optimum.note is None else None
+    # Side by side and of one height, so that both are whole on a 1366x768 screen; on a phone the
+    # columns stack and the boundary comes first.
+    left, right = st.columns([11, 10])
+    boundary = training_figures.boundary_figure(result)
+    boundary.layout.height = CHART_HEIGHT
+    with left:
+        chart(boundary, "boundary_chart")
+    loss = training_figures.loss_figure(result, log_y=log_y, optimum=best)
+    loss.layout.height = CHART_HEIGHT
+    with right:
+        chart(loss, "loss_chart")
+    st.caption(explain.CAPTIONS["boundary"] + " " + explain.CAPTIONS["loss"])
+    if best is not None:
+        st.caption(explain.optimum_caption(result.loss_curve[-1], best))
+    elif optimum is not None:
+        st.caption(f"Best possible loss: {optimum.note}.")
+
+
 def show_results(result, result_key, data) -> None:
     summary = result.summary()
+    st.markdown(summary_line(summary))
+    message = explain.divergence_message(result)
+    if message:
+        st.warning(message, icon=":material/warning:")
+    main_charts(result, result_key)
+    hints(result, data)
+
     cols = st.columns(6)
     cols[0].metric("Train loss", f"{summary['train_loss']:.4f}", help="Mean cross-entropy on the training points.")
     cols[1].metric(
@@ -80,32 +132,12 @@ def show_results(result, result_key, data) -> None:
     cols[4].metric("Iterations", f"{summary['n_iter']:,}")
     cols[5].metric("Fit time", f"{summary['fit_seconds'] * 1000:.0f} ms")
 
-    message = explain.divergence_message(result)
-    if message:
-        st.warning(message, icon=":material/warning:")
-    hints(result, data)
-
-    log_y = widget(st.toggle, "logy")
-    optimum = best_possible(result, result_key)
-    best = optimum.loss if optimum is not None and optimum.note is None else None
     left, right = st.columns(2)
     with left:
-        chart(training_figures.loss_figure(result, log_y=log_y, optimum=best), "loss_chart")
-        st.caption(explain.CAPTIONS["loss"])
-        if best is not None:
-            st.caption(
-                f"Dashed line: the best loss any model of this form reaches on this training data, {best:.6g} "
-                f"(found by scikit-learn's solver). This run ends {result.loss_curve[-1] - best:.3g} above it; "
-                "the Optimisers tab shows how fast each optimiser closes that gap."
-            )
-        elif optimum is not None:
-            st.caption(f"Best possible loss: {optimum.note}.")
-    with right:
         chart(training_figures.accuracy_figure(result), "accuracy_chart")
         st.caption(explain.CAPTIONS["accuracy"])
-    # Three charts on this tab: every chart costs the browser tens of milliseconds on each change.
-    chart(training_figures.boundary_figure(result), "boundary_chart")
-    st.caption(explain.CAPTIONS["boundary"])
+    with right:
+        widget(st.toggle, "logy")
     if len(result.classes) > 2:
         multiclass_extras(result)
     if result.feature_map.added_features_:
