@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from cedash.data.dataset import DataError
 from cedash.plots import insight_figures, training_figures
 from cedash.plots.training_figures import plain
+from cedash.runs.advice import suggest_rate
 from cedash.runs.compare import MAX_PINNED, comparison_table, race_configs, run_label
 from cedash.runs.experiment import check_work, run
 from cedash.runs.landscape import loss_landscape, weight_names, weight_path
@@ -14,8 +17,8 @@ from cedash.runs.pointwise import point_losses
 from cedash.runs.sweep import log_spaced_rates, sweep
 from dashboard.cached_runs import best_possible
 from dashboard.run_cache import fingerprint
-from dashboard.settings import LEARNING_RATE_SCALE, nearest_scale_value
-from dashboard.state import LIMITS, chart, keep, literal, remember, run_cache
+from dashboard.settings import LEARNING_RATE_SCALE
+from dashboard.state import LIMITS, apply_change, chart, keep, literal, remember, run_cache
 
 
 def cached(key, compute):
@@ -214,11 +217,6 @@ def compare_tab(result, data_name: str) -> None:
                     st.rerun()
 
 
-def _use_rate(rate: float) -> None:
-    st.session_state.lr = rate
-    st.session_state.lr_scale = nearest_scale_value(rate)
-
-
 def sweep_tab(data, config) -> None:
     state = st.session_state
     state.setdefault("sweep_k", 12)
@@ -237,7 +235,8 @@ def sweep_tab(data, config) -> None:
         key="sweep_range",
         help="The smallest and largest learning rate to try.",
     )
-    key = ("sweep", fingerprint(data), config, int(k), low, high)
+    # The sweep sets its own rates: the page's rate is left out of the key, so using a suggested rate keeps it.
+    key = ("sweep", fingerprint(data), replace(config, learning_rate=0.0), int(k), low, high)
     if st.button(
         "Run the sweep",
         key="run_sweep",
@@ -258,20 +257,29 @@ def sweep_tab(data, config) -> None:
         return
     result = cached(key, lambda: sweep(data, config, log_spaced_rates(low, high, int(k)), limits=LIMITS))
     left, right = st.columns(2)
-    chart(insight_figures.sweep_figure(result), "sweep_final", left)
+    final = insight_figures.sweep_figure(result)
+    # The rate the page trains with now, so that using the suggestion shows where it sits on the sweep.
+    final.add_vline(x=config.learning_rate, line_dash="dot", line_color="#31333F",
+                    annotation_text=f"now: {config.learning_rate:.3g}", annotation_position="top left")  # fmt: skip
+    chart(final, "sweep_final", left)
     chart(insight_figures.sweep_curves_figure(result), "sweep_curves", right)
     n_div = sum(d is not None for d in result.diverged_at)
-    if result.best_rate is None:
+    suggestion = suggest_rate(result)
+    if suggestion is None:
         st.warning("Every learning rate diverged. Try a lower range, or standardise the features.")
         return
     st.success(
-        f"Best learning rate: {result.best_rate:.3g}, final loss {result.final_losses[result.best_index]:.4g}."
+        suggestion.sentence()
         + (f" {n_div} of {len(result.learning_rates)} rates diverged (crossed out)." if n_div else "")
     )
-    st.button(
-        f"Use learning rate {result.best_rate:.3g}",
-        key="use_best",
-        on_click=_use_rate,
-        args=(float(f"{result.best_rate:.3g}"),),
-        help="Set the learning rate to the best one found.",
-    )
+    rate = float(f"{suggestion.rate:.3g}")
+    if abs(config.learning_rate - rate) > 1e-12 * rate:
+        st.button(
+            f"Use learning rate {rate:g}",
+            key="use_best",
+            on_click=apply_change,
+            args=({"lr": rate},),
+            help="Train with the suggested rate; the sweep stays on screen.",
+        )
+    else:
+        st.caption(f"The page trains with the suggested rate, {rate:g}, now.")

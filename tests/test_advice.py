@@ -61,3 +61,32 @@ def test_too_big_rate_is_none_when_no_candidate_goes_wrong():
     for c in advice.TOO_BIG_CANDIDATES:
         result = run(data, RunConfig(learning_rate=c))
         assert result.diverged_at is None and result.loss_curve[1:].max() <= result.loss_curve[0]
+
+
+def test_the_suggested_rate_reaches_the_best_loss_first():
+    from cedash.runs.sweep import log_spaced_rates, sweep
+
+    result = sweep(load_dataset("moons"), RunConfig(), log_spaced_rates(1e-3, 100.0, 12))
+    s = advice.suggest_rate(result)
+    ok = [i for i, d in enumerate(result.diverged_at) if d is None]
+    best = min(result.loss_curves[i][-1] for i in ok)
+    assert s.best_loss == best
+    level = best * (1 + advice.SAME_LOSS_SHARE)
+    curve = result.loss_curves[s.index]
+    assert np.all(curve[s.iterations :] <= level) and (s.iterations == 0 or curve[s.iterations - 1] > level)
+    for i in ok:
+        other = result.loss_curves[i]
+        stays = [t for t in range(len(other)) if np.all(other[t:] <= level)]
+        if stays:
+            assert stays[0] > s.iterations or (stays[0] == s.iterations and i >= s.index)
+    assert f"{s.rate:.3g}" in s.sentence() and f"{s.iterations:,} iterations" in s.sentence()
+    # Not an arbitrary tie: the old pick (lowest final loss) may differ only by rounding from the suggestion.
+    assert result.loss_curves[s.index][-1] <= level
+
+
+def test_no_suggestion_when_every_rate_diverged():
+    from cedash.runs.sweep import sweep
+
+    result = sweep(load_dataset("breast cancer"), RunConfig(standardize=False), [50.0, 100.0])
+    assert all(d is not None for d in result.diverged_at)
+    assert advice.suggest_rate(result) is None

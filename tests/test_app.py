@@ -397,9 +397,15 @@ def test_sweep_trains_many_rates_and_offers_the_best(app):
     assert len(final["data"][0]["x"]) + len(final["data"][1]["x"] if len(final["data"]) > 2 else []) <= 12
     assert len(figs["Learning-rate sweep: loss curves"]["data"]) >= 12
     success = app.success[0].value
-    assert success.startswith("Best learning rate:")
+    assert success.startswith("Suggested learning rate:") and "gets there fastest" in success
     app.button(key="use_best").click().run()
-    assert app.number_input(key="lr").value == pytest.approx(float(success.split(":")[1].split(",")[0]))
+    suggested = float(success.split(":")[1].split(". ")[0])
+    assert app.number_input(key="lr").value == pytest.approx(suggested)
+    # The sweep stays on screen, with the page's rate now marked on it.
+    after = figures(app)["Learning-rate sweep: final loss"]
+    assert any(s.get("x0") == pytest.approx(suggested) for s in after["layout"].get("shapes", []))
+    assert app.success[0].value == success
+    assert not [t for t in texts(app.caption) if "settings changed since the last sweep" in t]
 
 
 def test_multiclass_shows_confusion_matrix_and_class_maps():
