@@ -30,6 +30,18 @@ def test_polynomial_terms_match_scikit_learn(degree):
     np.testing.assert_allclose(ours, theirs, rtol=1e-13)
 
 
+@pytest.mark.parametrize("degree", [1, 3, 4])
+def test_new_data_is_mapped_as_scikit_learn_maps_it(degree):
+    train, new = X2[:30], RNG.normal(size=(25, 2)) * 4.0
+    fmap = FeatureMap(degree, standardize=True).fit(train)
+    poly = PolynomialFeatures(degree, include_bias=False).fit(train)
+    scaler = StandardScaler().fit(poly.transform(train))
+    # Not to the last bit: numpy sums a column-major array (what the map returns) in another order.
+    np.testing.assert_allclose(fmap.transform(new), scaler.transform(poly.transform(new)), rtol=1e-13, atol=1e-12)
+    # The training data gives the same numbers through fit_transform and through transform.
+    np.testing.assert_array_equal(FeatureMap(degree, standardize=True).fit_transform(train), fmap.transform(train))
+
+
 def test_degree_two_names_show_the_added_features():
     fmap = FeatureMap(2).fit(X2, ["x1", "x2"])
     assert fmap.feature_names_ == ("x1", "x2", "x1²", "x1·x2", "x2²")
@@ -58,6 +70,14 @@ def test_a_constant_column_is_centred_but_not_scaled():
     out = FeatureMap(standardize=True).fit_transform(X)
     np.testing.assert_array_equal(out[:, 0], 0.0)
     assert np.isfinite(out).all()
+
+
+def test_a_column_constant_up_to_rounding_is_not_blown_up_by_its_rounding_noise():
+    X = np.column_stack([np.full(7, 0.1), np.arange(7.0)])
+    fmap = FeatureMap(standardize=True).fit(X)
+    np.testing.assert_array_equal(fmap.scale_, StandardScaler().fit(X).scale_)
+    assert fmap.scale_[0] == 1.0
+    assert np.abs(fmap.transform(X)[:, 0]).max() < 1e-15
 
 
 def test_the_map_is_recorded_so_the_boundary_can_be_drawn_over_the_inputs():

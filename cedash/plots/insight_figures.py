@@ -1,7 +1,7 @@
 """Figure builders for the views that explain the learning: replay weights, landscape, per-point loss,
 gap to the optimum, runs side by side, learning-rate sweep, optimiser race and confusion matrix.
 
-Like ``figures``, every function is pure: results in, ``go.Figure`` out.
+Like ``training_figures``, every function is pure: results in, ``go.Figure`` out.
 """
 
 from __future__ import annotations
@@ -9,23 +9,10 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from cedash.plots.training_figures import (
-    CLASS_COLORS,
-    MAX_POINTS,
-    TEST_COLOR,
-    TRAIN_COLOR,
-    _grid,
-    _layout,
-    _rgba,
-    _sample,
-    class_color,
-    plain,
-    sample_note,
-)
+from cedash.plots.shown_data import MAX_POINTS, input_grid, sample_indices, sample_note
+from cedash.plots.style import TEST_COLOR, TRAIN_COLOR, apply_layout, class_color, plain, rgba, run_color
 from cedash.runs.landscape import Landscape, weight_names
 from cedash.runs.pointwise import PointLosses
-
-RUN_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
 
 
 def weights_figure(result, iteration: int | None = None) -> go.Figure:
@@ -44,7 +31,7 @@ def weights_figure(result, iteration: int | None = None) -> go.Figure:
         )
     )
     shown = model.n_iter_ if iteration is None else iteration
-    return _layout(fig, f"Weights at iteration {shown}", "weight", "value", height=320)
+    return apply_layout(fig, f"Weights at iteration {shown}", "weight", "value", height=320)
 
 
 def landscape_figure(
@@ -70,7 +57,7 @@ def landscape_figure(
     )
     paths = paths or {"gradient descent": (land.path_iterations, land.path)}
     for n, (name, (iters, pts)) in enumerate(paths.items()):
-        color = RUN_COLORS[n % len(RUN_COLORS)] if len(paths) > 1 else "white"
+        color = run_color(n) if len(paths) > 1 else "white"
         fig.add_trace(
             go.Scatter(
                 x=pts[:, 0],
@@ -117,7 +104,7 @@ def landscape_figure(
                 marker={"size": 14, "symbol": "circle-open", "color": "black", "line": {"width": 3}},
             )
         )
-    _layout(fig, "Loss landscape", plain(land.names[0]), plain(land.names[1]), height=480)
+    apply_layout(fig, "Loss landscape", plain(land.names[0]), plain(land.names[1]), height=480)
     fig.update_xaxes(range=[land.a[0], land.a[-1]])
     fig.update_yaxes(range=[land.b[0], land.b[-1]])
     return fig
@@ -146,7 +133,7 @@ def point_loss_figure(points: PointLosses, classes, max_points: int = MAX_POINTS
             hovertemplate="rank %{x}<br>label %{text}<br>p(label) %{customdata:.3g}<br>−log p %{y:.4g}<extra></extra>",
         )
     )
-    _layout(fig, "Loss of each point, largest first", "point (sorted by loss)", "−log p(true label)", 320)
+    apply_layout(fig, "Loss of each point, largest first", "point (sorted by loss)", "−log p(true label)", 320)
     note = sample_note(len(points.loss), max_points)
     if note:
         fig.update_layout(title={"subtitle": {"text": note}})
@@ -167,7 +154,7 @@ def neg_log_figure(points: PointLosses, classes, max_points: int = MAX_POINTS) -
             hovertemplate="p %{x:.3g}<br>−log p %{y:.3g}<extra></extra>",
         )
     )
-    keep = _sample(len(points.loss), max_points)
+    keep = sample_indices(len(points.loss), max_points)
     for i, c in enumerate(classes):
         mask = np.zeros(len(points.loss), dtype=bool)
         mask[keep] = points.y[keep] == c
@@ -182,7 +169,7 @@ def neg_log_figure(points: PointLosses, classes, max_points: int = MAX_POINTS) -
                     hovertemplate=f"label {plain(c)}<br>p(label) %{{x:.3g}}<br>−log p %{{y:.4g}}<extra></extra>",
                 )
             )
-    _layout(fig, "What each point costs: −log p", "probability the model gives the true label", "loss", 360)
+    apply_layout(fig, "What each point costs: −log p", "probability the model gives the true label", "loss", 360)
     fig.update_xaxes(range=[0, 1.02])
     fig.update_yaxes(range=[0, max(5.0, float(points.loss.max()) * 1.1 if len(points.loss) else 5.0)])
     return fig
@@ -199,11 +186,11 @@ def gap_figure(curves: dict[str, np.ndarray], optimum: float) -> go.Figure:
                 y=gap,
                 mode="lines",
                 name=plain(name),
-                line={"color": RUN_COLORS[n % len(RUN_COLORS)], "width": 2},
+                line={"color": run_color(n), "width": 2},
                 hovertemplate="iteration %{x}<br>gap %{y:.3g}<extra>" + plain(name) + "</extra>",
             )
         )
-    _layout(fig, "Gap to the optimum", "iteration", "loss − optimal loss")
+    apply_layout(fig, "Gap to the optimum", "iteration", "loss − optimal loss")
     fig.update_yaxes(type="log", exponentformat="power")
     return fig
 
@@ -216,7 +203,7 @@ def compare_loss_figure(
     """Several loss curves on one chart; diverged runs end with a cross."""
     fig = go.Figure()
     for n, (name, curve) in enumerate(curves.items()):
-        color = RUN_COLORS[n % len(RUN_COLORS)]
+        color = run_color(n)
         fig.add_trace(
             go.Scatter(
                 x=np.arange(len(curve)),
@@ -238,7 +225,7 @@ def compare_loss_figure(
                     hovertemplate=f"{plain(name)} diverged at {diverged[name]}<extra></extra>",
                 )
             )
-    return _layout(fig, title, "iteration", "training loss")
+    return apply_layout(fig, title, "iteration", "training loss")
 
 
 def sweep_figure(sweep) -> go.Figure:
@@ -281,7 +268,7 @@ def sweep_figure(sweep) -> go.Figure:
                 hovertemplate="best: learning rate %{x:.3g}<br>final loss %{y:.5g}<extra></extra>",
             )
         )
-    _layout(fig, "Learning-rate sweep: final loss", "learning rate", "final training loss")
+    apply_layout(fig, "Learning-rate sweep: final loss", "learning rate", "final training loss")
     fig.update_xaxes(type="log", exponentformat="power")
     return fig
 
@@ -308,7 +295,7 @@ def confusion_figure(matrix: np.ndarray, classes, title: str = "Confusion matrix
             hovertemplate="true %{y}<br>predicted %{x}<br>%{z} points<extra></extra>",
         )
     )
-    _layout(fig, title, "predicted class", "true class", height=360)
+    apply_layout(fig, title, "predicted class", "true class", height=360)
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(type="category")
     return fig
@@ -316,12 +303,12 @@ def confusion_figure(matrix: np.ndarray, classes, title: str = "Confusion matrix
 
 def class_probability_figures(result, resolution: int = 80) -> list[go.Figure]:
     """One map per class: the probability the model gives that class over the plane."""
-    gx, gy, grid = _grid(result, resolution)
+    gx, gy, grid = input_grid(result, resolution)
     proba = result.model.predict_proba(result.feature_map.transform(grid)).astype(np.float32)
     names = [plain(n) for n in result.train.feature_names]
     out = []
     for i, c in enumerate(result.classes):
-        color = CLASS_COLORS[i % len(CLASS_COLORS)]
+        color = class_color(i)
         fig = go.Figure(
             go.Heatmap(
                 x=gx,
@@ -330,12 +317,12 @@ def class_probability_figures(result, resolution: int = 80) -> list[go.Figure]:
                 zmin=0,
                 zmax=1,
                 zsmooth="best",
-                colorscale=[[0, "rgba(255,255,255,0)"], [1, _rgba(color, 0.85)]],
+                colorscale=[[0, "rgba(255,255,255,0)"], [1, rgba(color, 0.85)]],
                 colorbar={"thickness": 10},
                 hovertemplate=f"{names[0]} %{{x:.3g}}<br>{names[1]} %{{y:.3g}}<br>P({plain(c)}) %{{z:.3f}}"
                 "<extra></extra>",
             )
         )
-        _layout(fig, f"P({plain(c)})", names[0], names[1], height=300)
+        apply_layout(fig, f"P({plain(c)})", names[0], names[1], height=300)
         out.append(fig)
     return out

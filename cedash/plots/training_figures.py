@@ -12,98 +12,10 @@ import plotly.graph_objects as go
 
 from cedash.data.dataset import Dataset
 from cedash.plots.contour import level_lines
+from cedash.plots.shown_data import MAX_POINTS, input_grid, sample_indices, sample_note
+from cedash.plots.style import TEST_COLOR, TRAIN_COLOR, class_color, layout, marker_line, plain, rgba
 from cedash.runs.experiment import RunResult
 from cedash.runs.pointwise import point_losses
-
-# Okabe-Ito: distinguishable with the common forms of colour blindness.
-CLASS_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
-TRAIN_COLOR, TEST_COLOR = "#0072B2", "#D55E00"
-MAX_POINTS = 20_000
-
-
-def plain(text) -> str:
-    """User text for Plotly, which reads a few HTML tags (links among them) in titles and names: escape them."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def class_color(i: int) -> str:
-    return CLASS_COLORS[i % len(CLASS_COLORS)]
-
-
-def _rgba(hex_color: str, alpha: float) -> str:
-    r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
-    return f"rgba({r},{g},{b},{alpha})"
-
-
-# The page's own font first, so charts read like the text around them.
-FONT = '"Source Sans", "Source Sans Pro", sans-serif'
-# Plain colours instead of a named template: templates are validated and copied on every figure, which
-# costs milliseconds per chart and kilobytes per page. The dashboard also skips Streamlit's chart theme,
-# so a figure sets everything it relies on.
-AXIS = {"gridcolor": "#E5E9EF", "zerolinecolor": "#C9D1DB", "linecolor": "#C9D1DB"}
-
-
-def layout(title: str, x: str, y: str, height: int = 380, *, xaxis=None, yaxis=None, **extra) -> dict:
-    """The layout every cedash chart shares, as a plain dict; ``xaxis``, ``yaxis`` and ``extra`` add to it.
-
-    Builders pass it to ``go.Figure(data, layout)`` in one go: plotly validates a
-    whole layout given at construction about 7x faster than the same settings
-    applied by ``update_layout`` and ``update_xaxes`` calls, which were half of
-    a rerun's server time.
-    """
-    return {
-        "title": {"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 17}},
-        "xaxis": {**AXIS, "title": {"text": x}, **(xaxis or {})},
-        "yaxis": {**AXIS, "title": {"text": y}, **(yaxis or {})},
-        "height": height,
-        # Fixed room for ticks and axis titles: automatic margins make plotly lay every chart out twice.
-        "margin": {"l": 66, "r": 24, "t": 50, "b": 50},
-        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
-        "hovermode": "closest",
-        "font": {"family": FONT, "size": 13, "color": "#31333F"},
-        "paper_bgcolor": "white",
-        "plot_bgcolor": "white",
-        **extra,
-    }
-
-
-def _layout(fig: go.Figure, title: str, x: str, y: str, height: int = 380) -> go.Figure:
-    """:func:`layout` applied to a figure built trace by trace (the views that are not redrawn on every change).
-
-    Assigned as a whole rather than through ``update_layout``, which costs 5x more.
-    """
-    merged = fig.layout.to_plotly_json()
-    for key, value in layout(title, x, y, height).items():
-        old = merged.get(key)
-        merged[key] = {**old, **value} if isinstance(old, dict) and isinstance(value, dict) else value
-    fig.layout = merged
-    return fig
-
-
-def _marker_line(value: float, axis: str, text: str, color: str) -> tuple[dict, dict]:
-    """A dashed line across the plot at ``value`` on ``axis`` ("x" or "y"), and its label."""
-    other = "y" if axis == "x" else "x"
-    shape = {
-        "type": "line",
-        f"{axis}0": value,
-        f"{axis}1": value,
-        f"{other}0": 0,
-        f"{other}1": 1,
-        "xref": "x" if axis == "x" else "x domain",
-        "yref": "y" if axis == "y" else "y domain",
-        "line": {"color": color, "dash": "dash", "width": 1.5},
-    }
-    label = {
-        "text": text,
-        "showarrow": False,
-        "x": value if axis == "x" else 0,
-        "y": value if axis == "y" else 1,
-        "xref": shape["xref"],
-        "yref": shape["yref"],
-        "xanchor": "left",
-        "yanchor": "bottom" if axis == "y" else "top",
-    }
-    return shape, label
 
 
 def loss_figure(
@@ -146,9 +58,9 @@ def loss_figure(
         )
     marks = []
     if optimum is not None:
-        marks.append(_marker_line(optimum, "y", f"optimum {optimum:.4g}", "#009E73"))
+        marks.append(marker_line(optimum, "y", f"optimum {optimum:.4g}", "#009E73"))
     if result.diverged_at is not None:
-        marks.append(_marker_line(result.diverged_at, "x", f"diverged at {result.diverged_at}", "#B00020"))
+        marks.append(marker_line(result.diverged_at, "x", f"diverged at {result.diverged_at}", "#B00020"))
     look = layout(
         "Loss per iteration",
         "iteration",
@@ -187,35 +99,6 @@ def accuracy_figure(result: RunResult) -> go.Figure:
     return go.Figure(traces, look)
 
 
-def _grid(result: RunResult, resolution: int):
-    parts = [result.train.X] + ([result.test.X] if result.test is not None else [])
-    X = np.vstack(parts)
-    lo, hi = X.min(axis=0), X.max(axis=0)
-    # Written so that data near the float limit (1e308) cannot overflow: no hi - lo, no lo - pad.
-    big = np.finfo(np.float64).max
-    pad = np.where(hi > lo, 0.08 * hi - 0.08 * lo, 1.0)
-    start = np.maximum(lo, -big + pad) - pad
-    stop = np.minimum(hi, big - pad) + pad
-    t = np.linspace(0.0, 1.0, resolution)
-    gx = start[0] * (1 - t) + stop[0] * t
-    gy = start[1] * (1 - t) + stop[1] * t
-    xx, yy = np.meshgrid(gx, gy)
-    return gx, gy, np.column_stack([xx.ravel(), yy.ravel()])
-
-
-def sample_note(n: int, limit: int) -> str | None:
-    """What a chart says when it draws a sample of the points instead of all of them."""
-    if n <= limit:
-        return None
-    return f"showing a random sample of {limit:,} of the {n:,} points"
-
-
-def _sample(n: int, limit: int, seed: int = 0) -> np.ndarray:
-    if n <= limit:
-        return np.arange(n)
-    return np.sort(np.random.default_rng(seed).choice(n, size=limit, replace=False))
-
-
 def boundary_figure(
     result: RunResult,
     iteration: int | None = None,
@@ -234,7 +117,7 @@ def boundary_figure(
         raise ValueError("the boundary chart needs exactly two input features")
     model, fmap = result.model, result.feature_map
     names = [plain(n) for n in result.train.feature_names]
-    gx, gy, grid = _grid(result, resolution)
+    gx, gy, grid = input_grid(result, resolution)
     proba = model.predict_proba(fmap.transform(grid), iteration=iteration).astype(np.float32)
     classes = model.classes_
     labels = [plain(c) for c in classes]
@@ -252,7 +135,7 @@ def boundary_figure(
                 zmax=1,
                 zsmooth="fast",  # the browser scales the image; "best" costs twice the drawing time
                 name=f"P({labels[1]})",
-                colorscale=[[0, _rgba(c0, 0.55)], [0.5, "rgba(255,255,255,0.2)"], [1, _rgba(c1, 0.55)]],
+                colorscale=[[0, rgba(c0, 0.55)], [0.5, "rgba(255,255,255,0.2)"], [1, rgba(c1, 0.55)]],
                 colorbar={"title": {"text": f"P({labels[1]})"}, "thickness": 12, "len": 0.8},
                 hovertemplate=f"{names[0]} %{{x:.3g}}<br>{names[1]} %{{y:.3g}}<br>P({labels[1]}) %{{z:.3f}}"
                 "<extra></extra>",
@@ -290,7 +173,7 @@ def boundary_figure(
                     showscale=False,
                     hoverinfo="skip",
                     name=f"P({labels[i]})",
-                    colorscale=[[0, _rgba(color, 0)], [1.0 / k, _rgba(color, 0.08)], [1, _rgba(color, 0.6)]],
+                    colorscale=[[0, rgba(color, 0)], [1.0 / k, rgba(color, 0.08)], [1, rgba(color, 0.6)]],
                 )
             )
     traces += _points(result, iteration, max_points, size_by_loss)
@@ -321,7 +204,7 @@ def _points(result: RunResult, iteration: int | None, max_points: int, size_by_l
     names = [plain(n) for n in result.train.feature_names]
     wrong_x, wrong_y = [], []
     for part_name, part, symbol in parts:
-        take = _sample(part.n_samples, max(1, round(max_points * part.n_samples / total)))
+        take = sample_indices(part.n_samples, max(1, round(max_points * part.n_samples / total)))
         sample = part if len(take) == part.n_samples else Dataset(part.X[take], part.y[take], part.feature_names)
         pts = point_losses(result, sample, iteration)
         X, y = sample.X, sample.y

@@ -1,0 +1,44 @@
+"""Which part of the data a chart shows: the plane around the points, and a sample when there are too many."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cedash.runs.experiment import RunResult
+
+# More points than this make the browser slow to draw and hover; the charts draw a seeded sample.
+MAX_POINTS = 20_000
+
+
+def input_grid(result: RunResult, resolution: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A ``resolution`` x ``resolution`` grid over both input features, a little wider than the data.
+
+    Returns the x ticks, the y ticks and the grid points as ``(resolution**2, 2)`` rows, x varying fastest.
+    """
+    parts = [result.train.X] + ([result.test.X] if result.test is not None else [])
+    X = np.vstack(parts)
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    # Written so that data near the float limit (1e308) cannot overflow: no hi - lo, no lo - pad.
+    big = np.finfo(np.float64).max
+    pad = np.where(hi > lo, 0.08 * hi - 0.08 * lo, 1.0)
+    start = np.maximum(lo, -big + pad) - pad
+    stop = np.minimum(hi, big - pad) + pad
+    t = np.linspace(0.0, 1.0, resolution)
+    gx = start[0] * (1 - t) + stop[0] * t
+    gy = start[1] * (1 - t) + stop[1] * t
+    xx, yy = np.meshgrid(gx, gy)
+    return gx, gy, np.column_stack([xx.ravel(), yy.ravel()])
+
+
+def sample_note(n: int, limit: int) -> str | None:
+    """What a chart says when it draws a sample of the points instead of all of them."""
+    if n <= limit:
+        return None
+    return f"showing a random sample of {limit:,} of the {n:,} points"
+
+
+def sample_indices(n: int, limit: int, seed: int = 0) -> np.ndarray:
+    """Sorted indices of at most ``limit`` of ``n`` rows: all of them, or a seeded random choice."""
+    if n <= limit:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, size=limit, replace=False))
