@@ -8,7 +8,7 @@ import streamlit as st
 
 from cedash.data.dataset import DataError
 from cedash.plots import insight_figures, training_figures
-from cedash.plots.training_figures import plain
+from cedash.plots.style import plain
 from cedash.runs.advice import suggest_rate
 from cedash.runs.compare import MAX_PINNED, comparison_table, race_configs, run_label
 from cedash.runs.experiment import check_work, run

@@ -8,6 +8,7 @@ from apptest_helpers import _decode
 from cedash.config import RunConfig
 from cedash.data.builtin_datasets import load_dataset
 from cedash.plots import play
+from cedash.plots.shown_data import input_grid
 from cedash.runs.experiment import run
 
 
@@ -36,7 +37,7 @@ def test_the_figure_is_valid_plotly_and_opens_on_the_trained_model(moons_run):
     frames = frame_dicts(fig)
     names = [f["name"] for f in frames]
     assert names == [str(i) for i in play.frame_iterations(len(moons_run.loss_curve) - 1)]
-    _, _, grid = play._grid(moons_run, play.GRID)
+    _, _, grid = input_grid(moons_run, play.GRID)
     p1 = moons_run.model.predict_proba(moons_run.feature_map.transform(grid))[:, 1]
     expected = np.round(p1 * 255).astype(np.uint8).reshape(play.GRID, play.GRID)
     np.testing.assert_array_equal(frames[-1]["data"][0]["z"], expected)
@@ -48,7 +49,7 @@ def test_the_figure_is_valid_plotly_and_opens_on_the_trained_model(moons_run):
 
 def test_each_frame_shows_the_model_and_the_loss_at_its_iteration(moons_run):
     frames = frame_dicts(play.play_figure(moons_run))
-    _, _, grid = play._grid(moons_run, play.GRID)
+    _, _, grid = input_grid(moons_run, play.GRID)
     mapped = moons_run.feature_map.transform(grid)
     for frame in frames[1:-1:7]:
         it = int(frame["name"])

@@ -15,7 +15,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from cedash.plots.contour import level_lines
-from cedash.plots.training_figures import _grid, _rgba, class_color, layout, plain
+from cedash.plots.shown_data import input_grid
+from cedash.plots.style import class_color, layout, plain, rgba
 from cedash.runs.experiment import RunResult
 
 PLAY_FRAMES = 60
@@ -68,11 +69,11 @@ def _probability_maps(result: RunResult, grid: np.ndarray, iterations: np.ndarra
 def _colorscale(k: int) -> list:
     if k == 2:
         c0, c1 = class_color(0), class_color(1)
-        return [[0, _rgba(c0, 0.55)], [0.5, "rgba(255,255,255,0.2)"], [1, _rgba(c1, 0.55)]]
+        return [[0, rgba(c0, 0.55)], [0.5, "rgba(255,255,255,0.2)"], [1, rgba(c1, 0.55)]]
     scale = []
     for i in range(k):
         lo, hi = i / k, (i + 1) / k
-        scale += [[lo, _rgba(class_color(i), 0.06)], [hi - 1e-6 if i < k - 1 else hi, _rgba(class_color(i), 0.6)]]
+        scale += [[lo, rgba(class_color(i), 0.06)], [hi - 1e-6 if i < k - 1 else hi, rgba(class_color(i), 0.6)]]
     return scale
 
 
@@ -167,7 +168,7 @@ def play_figure(result: RunResult, frames: int = PLAY_FRAMES) -> go.Figure:
         raise ValueError("the animated boundary needs exactly two input features")
     curve = result.loss_curve
     iterations = frame_iterations(len(curve) - 1, frames)
-    gx, gy, grid = _grid(result, GRID)
+    gx, gy, grid = input_grid(result, GRID)
     maps = _probability_maps(result, grid, iterations)
     k = len(result.classes)
     names = [plain(n) for n in result.train.feature_names]
