@@ -15,7 +15,14 @@ import cedash
 from cedash.data.dataset import DataError
 from dashboard import learning_views as views
 from dashboard.cached_runs import train
-from dashboard.data_panel import builtin_data, display_features, edited_data, kept_edits, uploaded_data
+from dashboard.data_panel import (
+    builtin_data,
+    display_features,
+    edited_data,
+    kept_edits,
+    point_editor,
+    uploaded_data,
+)
 from dashboard.model_panel import feature_degree, model_settings
 from dashboard.state import SOURCES, VIEWS, init_state, literal
 from dashboard.training_view import show_results
@@ -63,15 +70,20 @@ def main() -> None:
     data_open = tabs["Data"].open
     if data_open:
         with tabs["Data"]:
+            table_column, chart_column = st.columns(2)
+        with table_column:
             data = edited_data(data, data_key)
     else:
         data = kept_edits(data, data_key)
+
     try:
         result, result_key = train(data, config)
     except DataError as exc:
         tabs["Training"].error(literal(exc))
         return
     if data_open:
+        with chart_column:
+            point_editor(result, data, data_key)
         with tabs["Data"]:
             parts = {"train": result.train, "test": result.test}
             # st.table reads Markdown in cells, so class labels are escaped to show as typed.

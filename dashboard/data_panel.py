@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+from functools import partial
 
 import streamlit as st
 
 from cedash.data.builtin_datasets import DATASETS, load_dataset
 from cedash.data.csv_reader import read_csv
 from cedash.data.dataset import DataError, Dataset
-from cedash.data.table import frame_to_dataset
+from cedash.data.table import add_row, drop_row, frame_to_dataset
+from cedash.plots.editing import GRID_ROW, clicked_point, editable_boundary_figure
 from cedash.runs import export
-from dashboard.state import LIMITS, keep, literal, remember, widget
+from dashboard.state import CHART_CONFIG, LIMITS, keep, literal, remember, widget
 
 EDITABLE_ROWS = 5_000
+UNDO_STEPS = 20
 
 
 def builtin_data() -> tuple[Dataset, str]:
@@ -142,16 +145,99 @@ def edited_data(data: Dataset, data_key: str) -> Dataset:
     bases = state.setdefault("table_bases", {})
     latest = state.setdefault("table_latest", {})
     original = export.dataset_frame(data)
-    if table_key not in state or table_key not in bases:
+    editor_key = editor_key_for(table_key)
+    if editor_key not in state or table_key not in bases:
         bases[table_key] = latest.get(table_key, original)
     st.caption(
         "Change values or labels, add rows at the bottom, or select rows and delete them. "
         "Edits are kept while you change other settings."
     )
-    edited = st.data_editor(bases[table_key], key=table_key, num_rows="dynamic", height=320, width="stretch")
+    edited = st.data_editor(bases[table_key], key=editor_key, num_rows="dynamic", height=320, width="stretch")
     latest[table_key] = edited
     forget_unedited_tables(table_key, edited.equals(original))
     result = frame_to_dataset(edited, target=data.target_name, name=data.name)
     for note in result.notes:
         st.caption(literal(note))
     return result
+
+
+def editor_key_for(table_key: str) -> str:
+    """The table editor's widget key. A change made outside the editor (a click on the chart, undo) gives it
+    a new key, so the editor starts from the changed table instead of replaying its old edits onto it."""
+    version = st.session_state.setdefault("table_versions", {}).get(table_key, 0)
+    return table_key if version == 0 else f"{table_key}_v{version}"
+
+
+def replace_table(table_key: str, frame) -> None:
+    """Make ``frame`` the table's current version, keeping the one before it for undo."""
+    state = st.session_state
+    latest = state.setdefault("table_latest", {})
+    history = state.setdefault("table_undo", {}).setdefault(table_key, [])
+    if table_key in latest:
+        history.append(latest[table_key])
+        del history[:-UNDO_STEPS]
+    latest[table_key] = frame
+    versions = state.setdefault("table_versions", {})
+    versions[table_key] = versions.get(table_key, 0) + 1
+    state.setdefault("table_unedited", set()).discard(table_key)
+
+
+def undo_table(table_key: str) -> None:
+    state = st.session_state
+    history = state.get("table_undo", {}).get(table_key)
+    if history:
+        state.table_latest[table_key] = history.pop()
+        state.table_versions[table_key] = state.table_versions.get(table_key, 0) + 1
+
+
+def chart_clicked(table_key: str, target: str, features: list[str]) -> None:
+    """The Data tab chart's callback: add a point of the chosen class where it was clicked, or remove one."""
+    state = st.session_state
+    selection = state.get("data_click")
+    click = clicked_point(selection["selection"]["points"] if selection else [])
+    frame = state.get("table_latest", {}).get(table_key)
+    if click is None or frame is None:
+        return
+    row, x, y = click
+    if row == GRID_ROW:
+        label = state.get("add_class")
+        if label is None:
+            return
+        replace_table(table_key, add_row(frame, {features[0]: x, features[1]: y, target: label}))
+    elif row < len(frame):
+        replace_table(table_key, drop_row(frame, row))
+
+
+def point_editor(result, data: Dataset, data_key: str) -> None:
+    """The boundary beside the table: pick a class, click to add a point of it, click a point to remove it."""
+    state = st.session_state
+    table_key = table_key_for(data, data_key)
+    frame = state.get("table_latest", {}).get(table_key)
+    if frame is None or data.n_features != 2:
+        st.caption(f"Points can be added on the chart for tables of two features of up to {EDITABLE_ROWS:,} rows.")
+        return
+    target = data.target_name
+    classes = [c.item() if hasattr(c, "item") else c for c in result.classes]
+    if state.get("add_class") not in classes:
+        state.add_class = classes[0]
+    c1, c2 = st.columns([3, 1])
+    c1.segmented_control("Class of new points", classes, key="add_class", format_func=str)
+    c2.button(
+        "Undo",
+        key="undo_edit",
+        icon=":material/undo:",
+        disabled=not state.get("table_undo", {}).get(table_key),
+        on_click=undo_table,
+        args=(table_key,),
+        help="Take back the last point added or removed.",
+    )
+    features = [c for c in frame.columns if c != target]
+    st.plotly_chart(
+        editable_boundary_figure(result, frame, target),
+        key="data_click",
+        on_select=partial(chart_clicked, table_key, target, features),
+        selection_mode="points",
+        width="stretch",
+        theme=None,
+        config=CHART_CONFIG,
+    )

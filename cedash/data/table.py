@@ -51,3 +51,17 @@ def frame_to_dataset(frame: pd.DataFrame, target: str, name: str = "edited data"
     if len(np.unique(y)) < 2:
         raise DataError(f"every complete row has the label {y[0]!r}; give at least one row another label")
     return Dataset(X[keep], y, tuple(str(f) for f in features), str(target), name, tuple(notes))
+
+
+def add_row(frame: pd.DataFrame, values: dict) -> pd.DataFrame:
+    """``frame`` with one more row at the bottom; columns missing from ``values`` are left empty."""
+    row = pd.DataFrame([{c: values.get(c) for c in frame.columns}])
+    row = row.astype({c: frame[c].dtype for c in frame.columns if c in values and frame[c].dtype != object})
+    return pd.concat([frame, row], ignore_index=True)
+
+
+def drop_row(frame: pd.DataFrame, position: int) -> pd.DataFrame:
+    """``frame`` without the row at ``position`` (counted from 0), renumbered."""
+    if not 0 <= position < len(frame):
+        raise DataError(f"there is no row {position + 1} in a table of {len(frame)} rows")
+    return frame.drop(index=frame.index[position]).reset_index(drop=True)
