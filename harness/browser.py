@@ -32,12 +32,18 @@ def chromium_path() -> str:
     return os.environ.get("CEDASH_CHROMIUM", DEFAULT_CHROMIUM)
 
 
-def launch_chromium(playwright, extra_args: tuple[str, ...] = ()):
-    """``playwright.chromium.launch`` for Debian's Chromium: a browser (sync API) or an awaitable (async API)."""
+def require_chromium() -> str:
+    """The Chromium binary's path; raises ChromiumMissing, saying how to install it, when there is none."""
     path = chromium_path()
     if not Path(path).exists():
         raise ChromiumMissing(
             f"Chromium not found at {path}. Install Debian's package (`apt-get install chromium`, or run "
             "`bash scripts/test.sh`, which does it), or point CEDASH_CHROMIUM at a Chromium binary."
         )
+    return path
+
+
+def launch_chromium(playwright, extra_args: tuple[str, ...] = ()):
+    """``playwright.chromium.launch`` for Debian's Chromium: a browser (sync API) or an awaitable (async API)."""
+    path = require_chromium()
     return playwright.chromium.launch(executable_path=path, args=[*CHROMIUM_ARGS, *extra_args], headless=True)
