@@ -131,6 +131,7 @@ HOSTILE_UPLOADS = {
 }
 
 
+@pytest.mark.slow
 def test_hostile_uploads_give_a_chart_or_a_clear_message():
     at = new_app()
     at.run()

@@ -31,7 +31,8 @@ from playwright.sync_api import expect
 
 from harness.browser import APP_IDLE, CHARTS
 
-pytestmark = pytest.mark.browser
+# Every test here loads the page at least once: seconds each on an idle machine.
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 # --- tests ---------------------------------------------------------------------------------------------------

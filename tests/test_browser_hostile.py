@@ -50,7 +50,8 @@ from dashboard.settings import SETTINGS
 from harness.browser import CHARTS
 from harness.server import TEST_ARTIFACTS, ServerError, python_path_with, streamlit_server
 
-pytestmark = pytest.mark.browser
+# Every test here loads the page at least once: seconds each on an idle machine.
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 # --- payloads -------------------------------------------------------------------------------------------------
 
