@@ -41,37 +41,25 @@ on two shared cores the browser and the server take turns, so note the load when
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import platform
 import re
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # for harness, which starts the server and the browser
+
+from harness.browser import APP_IDLE, CHARTS, VIEWPORT, ChromiumMissing, launch_chromium  # noqa: E402
+from harness.server import ServerError, streamlit_args, streamlit_server  # noqa: E402
+
 RESULTS = REPO / "benchmarks" / "results"
-CHROMIUM = "/usr/bin/chromium"
-# Playwright's own browser download does not work offline; these flags let Debian's Chromium run in a container.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-VIEWPORT = {"width": 1366, "height": 768}
 TARGETS = {"redraw_ms": {"p50": 250, "p95": 500}, "figure_json_kb": {"max": 500}}
 WARMUPS = (0.5, 0.7)  # outside the measured sequence, so the measured values stay unseen
 
-CHARTS = '[data-testid="stPlotlyChart"] .js-plotly-plot'
 LOSS_TITLE = "Loss per iteration"
 
 # Installed once the page has loaded. Everything is timed with performance.now(), one clock for all events.
@@ -156,17 +144,6 @@ WEBSOCKET_TAP_JS = """
 """
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def streamlit_args(port: int) -> list[str]:
-    args = ["run", "app.py", "--server.port", str(port), "--server.headless", "true"]
-    return [*args, "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
-
-
 def serve_with_script_timer(port: int, times_path: Path) -> None:
     """`streamlit run app.py`, in this process, writing each script run's start and end to ``times_path``.
 
@@ -199,50 +176,10 @@ def script_runs(times_path: Path) -> list[float]:
     return [1000 * (float(end) - float(start)) for start, end in (line.split() for line in lines if line.strip())]
 
 
-SERVER_PIDS: dict[str, int] = {}  # url -> process id, for benchmarks that read the server's memory
-
-
-@contextlib.contextmanager
-def streamlit_server(log_path: Path, times_path: Path | None = None, timeout: float = 60.0, env=None):
-    """`streamlit run app.py` on a free port, as the browser tests start it; stopped afterwards.
-
-    With ``times_path`` the server also times each script run (see ``serve_with_script_timer``).
-    """
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    if times_path is None:
-        command = [sys.executable, "-m", "streamlit", *streamlit_args(port)]
-    else:
-        times_path.unlink(missing_ok=True)
-        command = [sys.executable, str(Path(__file__).resolve()), "--serve", str(port), str(times_path)]
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
-        )
-        SERVER_PIDS[url] = proc.pid
-        try:
-            deadline = time.monotonic() + timeout
-            while True:
-                if proc.poll() is not None:
-                    sys.exit(f"streamlit exited with code {proc.returncode}; see {log_path}")
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                        if resp.read().decode().strip() == "ok":
-                            break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    sys.exit(f"streamlit did not answer {url}/_stcore/health within {timeout:.0f} s; see {log_path}")
-                time.sleep(0.25)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+def timed_server_command(times_path: Path):
+    """The server's command line for ``streamlit_server``: this file, serving with the script timer."""
+    times_path.unlink(missing_ok=True)
+    return lambda port: [sys.executable, str(Path(__file__).resolve()), "--serve", str(port), str(times_path)]
 
 
 class Frames:
@@ -314,18 +251,16 @@ def change_learning_rate(page, box, value: float, frames: Frames, times_path: Pa
 def measure(url: str, changes: int, times_path: Path | None) -> tuple[list[dict], dict]:
     from playwright.sync_api import sync_playwright
 
-    if not Path(CHROMIUM).exists():
-        sys.exit(f"Chromium not found at {CHROMIUM}; install Debian's package: apt-get install chromium")
     frames = Frames()
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = launch_chromium(pw)
         context = browser.new_context(viewport=VIEWPORT)
         context.add_init_script(WEBSOCKET_TAP_JS)
         page = context.new_page()
         page.on("websocket", lambda ws: ws.on("framereceived", frames.received))
         started = time.monotonic()
         page.goto(url)
-        page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=90_000)
+        page.wait_for_selector(APP_IDLE, timeout=90_000)
         page.wait_for_function(
             "([selector, title]) => [...document.querySelectorAll(selector)].some((gd) => "
             "String(gd.layout && gd.layout.title && gd.layout.title.text).includes(title))",
@@ -417,9 +352,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     times_path = None if args.plain else RESULTS / "script-times.txt"
-    with streamlit_server(RESULTS / "streamlit-server.log", times_path) as url:
-        print(f"Timing {args.changes} learning-rate changes against {url} ...", flush=True)
-        samples, first_load = measure(url, args.changes, times_path)
+    server_options = {} if times_path is None else {"command": timed_server_command(times_path)}
+    try:
+        with streamlit_server(RESULTS / "streamlit-server.log", **server_options) as server:
+            print(f"Timing {args.changes} learning-rate changes against {server.url} ...", flush=True)
+            samples, first_load = measure(server.url, args.changes, times_path)
+    except (ServerError, ChromiumMissing) as exc:
+        sys.exit(str(exc))
 
     rows = [
         ("redraw_ms", "Enter → every chart redrawn (ms)", [s["redraw_ms"] for s in samples]),

@@ -18,9 +18,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from bench_app import CHARTS, CHROMIUM, CHROMIUM_ARGS, RESULTS, SERVER_PIDS, VIEWPORT, streamlit_server
 from playwright.sync_api import sync_playwright
 
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # for harness, which starts the server and the browser
+
+from harness.browser import APP_IDLE, CHARTS, VIEWPORT, ChromiumMissing, launch_chromium  # noqa: E402
+from harness.process import peak_rss_mb  # noqa: E402
+from harness.server import ServerError, streamlit_server  # noqa: E402
+
+RESULTS = REPO / "benchmarks" / "results"
 ROWS, COLUMNS, ITERATIONS = 1_000_000, 20, 1000
 TARGET_SECONDS, TARGET_RSS_MB = 30.0, 2048.0
 
@@ -36,13 +43,6 @@ def make_csv(path: Path, rows: int) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(path, index=False, float_format="%.5g")
     return path
-
-
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 # Streamlit wraps chart titles in <b>, and plotly.js may keep arrays in their base64 form: handle both.
@@ -62,18 +62,14 @@ BOUNDARY_JS = """
 """
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=ROWS)
-    args = parser.parse_args()
-    csv = make_csv(RESULTS / f"rows-{args.rows}.csv", args.rows)
-    print(f"{csv.name}: {csv.stat().st_size / 1e6:.0f} MB, {args.rows:,} rows x {COLUMNS} features")
-    with streamlit_server(RESULTS / "million-server.log") as url, sync_playwright() as pw:
-        pid = SERVER_PIDS[url]
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+def upload_and_train(csv: Path):
+    """Upload ``csv`` on a fresh server and wait for the boundary chart; the measures of that run."""
+    with streamlit_server(RESULTS / "million-server.log") as server, sync_playwright() as pw:
+        pid = server.pid
+        browser = launch_chromium(pw)
         page = browser.new_page(viewport=VIEWPORT)
-        page.goto(f"{url}/?iters={ITERATIONS}")
-        page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
+        page.goto(f"{server.url}/?iters={ITERATIONS}")
+        page.wait_for_selector(APP_IDLE, timeout=60_000)
         page.get_by_test_id("stSidebar").get_by_text("My CSV file", exact=True).click()
         page.get_by_test_id("stFileUploaderDropzoneInput").wait_for(state="attached", timeout=60_000)
         baseline = peak_rss_mb(pid)
@@ -91,6 +87,19 @@ def main() -> int:
         errors = page.get_by_test_id("stAlert").all_inner_texts()
         peak = peak_rss_mb(pid)
         browser.close()
+    return elapsed, saw_progress, drawn, errors, baseline, peak
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=ROWS)
+    args = parser.parse_args()
+    csv = make_csv(RESULTS / f"rows-{args.rows}.csv", args.rows)
+    print(f"{csv.name}: {csv.stat().st_size / 1e6:.0f} MB, {args.rows:,} rows x {COLUMNS} features")
+    try:
+        elapsed, saw_progress, drawn, errors, baseline, peak = upload_and_train(csv)
+    except (ServerError, ChromiumMissing) as exc:
+        sys.exit(str(exc))
     if not drawn:
         print("the boundary chart never appeared; alerts on the page:", errors)
         return 1

@@ -14,7 +14,12 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
+from pathlib import Path
+
+# This worktree's cedash, not an installed copy: running a file puts only benchmarks/ on sys.path.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cedash.config import RunConfig
 from cedash.data.builtin_datasets import load_dataset

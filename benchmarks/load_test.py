@@ -68,12 +68,19 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from bench_app import CHROMIUM, CHROMIUM_ARGS, SERVER_PIDS, VIEWPORT, streamlit_server
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # for harness, which starts the server and the browser
+
+from harness.browser import APP_IDLE, VIEWPORT, ChromiumMissing, launch_chromium, require_chromium  # noqa: E402
+from harness.process import cpu_seconds, rss_mb, run_queue_seconds  # noqa: E402
+from harness.server import ServerError, python_path_with, streamlit_server  # noqa: E402
+
 RESULTS = REPO / "benchmarks" / "results"
+# A sitecustomize that notes each rerun inside the server (see its docstring); the app is not changed.
+PROBE_DIR = Path(__file__).resolve().parent / "rerun_probe"
 P95_TARGET_MS = 1000.0
 MAX_DECODED_FRAME = 200_000  # base64 characters; a rerun request carries every widget's state, the table's too
 VIEWS = {"server": "server", "page": "in-the-page"}
@@ -82,10 +89,7 @@ LOAD_TIMEOUT_MS = 120_000
 ACTIONS = {"lr": 40, "iters": 20, "optimizer": 15, "upload": 10, "sweep": 10, "source": 5}
 OPTIMIZERS = ("gd", "momentum", "nesterov", "adam")
 
-APP = '[data-testid="stApp"]'
-STATE_IDLE_JS = "() => document.querySelector('%s').getAttribute('data-test-script-state') === 'notRunning'" % (
-    APP.replace("'", "\\'")
-)
+STATE_IDLE_JS = "() => document.querySelector('%s') !== null" % APP_IDLE.replace("'", "\\'")
 CHECK_JS = """
 () => {
   const alerts = [...document.querySelectorAll('[data-testid="stAlert"]')].map((e) => e.innerText);
@@ -101,101 +105,7 @@ CHECK_JS = """
 """
 
 
-# --- the server and its memory --------------------------------------------------------------------------------
-
-# Loaded into the server as sitecustomize.py (from a temporary folder on its PYTHONPATH; the app is not changed).
-# For every session it notes when a rerun request arrives and when the script_finished of the run that answers
-# it is queued for the browser: the server's own rerun latency, whatever the browsers on this machine are doing.
-# A run cut short by a newer request (FINISHED_EARLY_FOR_RERUN) does not answer it; the next run does.
-SERVER_PROBE = """
-import importlib.abc, importlib.util, os, sys, threading, time
-
-_OUT = os.environ.get("CEDASH_LOADTEST_PROBE")
-_TARGET = "streamlit.runtime.app_session"
-
-
-def _patch(module):
-    session_cls = module.AppSession
-    handle, enqueue = session_cls.handle_backmsg, session_cls._enqueue_forward_msg
-    pending, lock, out = {}, threading.Lock(), open(_OUT, "a", buffering=1)
-
-    def handle_backmsg(self, msg):
-        if msg.WhichOneof("type") == "rerun_script":
-            with lock:
-                pending.setdefault(self.id, time.monotonic())
-        return handle(self, msg)
-
-    def _enqueue_forward_msg(self, msg):
-        if msg.WhichOneof("type") == "script_finished" and msg.script_finished != 2:
-            with lock:
-                asked = pending.pop(self.id, None)
-                if asked is not None:
-                    out.write(f"{self.id} {asked:.6f} {time.monotonic():.6f}\\n")
-        return enqueue(self, msg)
-
-    session_cls.handle_backmsg, session_cls._enqueue_forward_msg = handle_backmsg, _enqueue_forward_msg
-
-
-class _PatchOnImport(importlib.abc.MetaPathFinder):
-    def find_spec(self, fullname, path, target=None):
-        if fullname != _TARGET:
-            return None
-        sys.meta_path.remove(self)
-        spec = importlib.util.find_spec(fullname)
-        run = spec.loader.exec_module
-
-        def exec_and_patch(module):
-            run(module)
-            _patch(module)
-
-        spec.loader.exec_module = exec_and_patch
-        return spec
-
-
-if _OUT:
-    sys.meta_path.insert(0, _PatchOnImport())
-"""
-
-
-def process_tree(pid: int) -> list[int]:
-    pids, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        pids.append(p)
-        for task in Path(f"/proc/{p}/task").glob("*"):
-            with contextlib.suppress(OSError):
-                todo += [int(c) for c in (task / "children").read_text().split()]
-    return pids
-
-
-def rss_mb(pid: int) -> float:
-    total_kb = 0
-    for p in process_tree(pid):
-        with contextlib.suppress(OSError):
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total_kb += int(line.split()[1])
-    return total_kb / 1024
-
-
-def run_queue_seconds(pid: int) -> float:
-    """Seconds the threads of ``pid`` and its children spent ready to run but waiting for a CPU."""
-    total = 0
-    for p in process_tree(pid):
-        for task in Path(f"/proc/{p}/task").glob("*"):
-            with contextlib.suppress(OSError, IndexError, ValueError):
-                total += int((task / "schedstat").read_text().split()[1])
-    return total / 1e9
-
-
-def cpu_seconds(pid: int) -> float:
-    total = 0
-    for p in process_tree(pid):
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            # Fields after the command name (which may hold spaces) start at the last ')'.
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+# --- the server's memory and CPU ----------------------------------------------------------------------------
 
 
 class Sampler(threading.Thread):
@@ -296,7 +206,7 @@ class Session:
     async def load(self) -> None:
         t0 = time.monotonic()
         await self.page.goto(self.url)
-        await self.page.wait_for_selector(f'{APP}[data-test-script-state="notRunning"]', timeout=LOAD_TIMEOUT_MS)
+        await self.page.wait_for_selector(APP_IDLE, timeout=LOAD_TIMEOUT_MS)
         await self.page.get_by_label("Learning rate", exact=True).wait_for(timeout=LOAD_TIMEOUT_MS)
         self.stats.load_ms.append((time.monotonic() - t0) * 1000)
 
@@ -443,7 +353,7 @@ async def drive(url: str, sessions: int, duration: float, think: tuple[float, fl
     from playwright.async_api import async_playwright
 
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = await launch_chromium(pw)
         try:
             clients = []
             for i in range(sessions):
@@ -601,16 +511,14 @@ def lower_priority() -> None:
 def run_once(sessions: int, duration: float, think: tuple[float, float], client: str, log_name: str) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
-        (folder / "sitecustomize.py").write_text(SERVER_PROBE)
         probe = folder / "reruns.txt"
-        env = dict(os.environ, CEDASH_LOADTEST_PROBE=str(probe))
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(folder), os.environ.get("PYTHONPATH")) if p)
-        with streamlit_server(RESULTS / log_name, env=env, timeout=90.0) as url:
-            sampler = Sampler(SERVER_PIDS[url])
+        env = {"CEDASH_LOADTEST_PROBE": str(probe), "PYTHONPATH": python_path_with(PROBE_DIR)}
+        with streamlit_server(RESULTS / log_name, env=env, timeout=90.0) as server:
+            sampler = Sampler(server.pid)
             sampler.start()
             out = folder / "client.json"
-            cmd = [sys.executable, __file__, "--client", url, "--client-out", str(out), "--sessions", str(sessions)]
-            cmd += ["--duration", str(duration), "--think", str(think[0]), str(think[1])]
+            cmd = [sys.executable, __file__, "--client", server.url, "--client-out", str(out)]
+            cmd += ["--sessions", str(sessions), "--duration", str(duration), "--think", str(think[0]), str(think[1])]
             try:
                 # Chromium, Playwright's driver and the client's own work run below the server's priority: on 2
                 # shared cores they would otherwise take the CPU that a class's own laptops would spend.
@@ -648,8 +556,10 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.client:
         return run_client(args)
-    if not Path(CHROMIUM).exists():
-        print(f"Chromium not found at {CHROMIUM}; install Debian's package: apt-get install chromium", file=sys.stderr)
+    try:
+        require_chromium()
+    except ChromiumMissing as exc:
+        print(exc, file=sys.stderr)
         return 2
 
     think = tuple(args.think)
@@ -699,4 +609,7 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except ServerError as exc:  # the server's own words, not a traceback of this script
+        sys.exit(str(exc))

@@ -1,116 +1,41 @@
-import contextlib
-import os
 import re
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-# scikit-learn's check_array_api_input (numpy namespace) only runs when this is set before scipy loads.
-os.environ.setdefault("SCIPY_ARRAY_API", "1")
+# The harness (server and browser start-up, shared with the benchmarks) lives at the repository root.
+REPO_ROOT = str(Path(__file__).resolve().parents[1])
+if REPO_ROOT not in sys.path:
+    sys.path.insert(0, REPO_ROOT)
+
+from harness.browser import VIEWPORT, ChromiumMissing, launch_chromium  # noqa: E402 (needs the root on sys.path)
+from harness.server import TEST_ARTIFACTS as ARTIFACTS  # noqa: E402
+from harness.server import ServerError, streamlit_server  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _scipy_array_api_for_sklearn_checks(request, monkeypatch):
+    """SCIPY_ARRAY_API=1 for scikit-learn's estimator checks only, never for the session or its servers.
+
+    scikit-learn reads the variable when check_array_api_input runs and refuses to run it without; scipy reads
+    it once, at import, and with the only namespace installed here (numpy) computes the same with or without
+    it. Were array_api_strict or torch installed, scipy would need it before its import: that check would then
+    have to run in a subprocess of its own.
+    """
+    if request.node.path.name == "test_sklearn_conformance.py":
+        monkeypatch.setenv("SCIPY_ARRAY_API", "1")
 
 
 # --- real browser against a real `streamlit run` (tests marked `browser`) -------------------------------------
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = REPO_ROOT / "test-artifacts"
-CHROMIUM = os.environ.get("CEDASH_CHROMIUM", "/usr/bin/chromium")
-# Playwright's own browser download does not work offline; these flags let Debian's Chromium run in a container.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-VIEWPORT = {"width": 1366, "height": 768}
-SERVER_START_TIMEOUT = 60
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def streamlit_command(port: int) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app.py",
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-        "--server.fileWatcherType",
-        "none",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
-
-
-@contextlib.contextmanager
-def streamlit_server(log_path: Path, timeout: float = SERVER_START_TIMEOUT):
-    """A `streamlit run app.py` on a free port; yields its base URL and stops it afterwards."""
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            streamlit_command(port), cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
-        )
-        try:
-            deadline = time.monotonic() + timeout
-            while True:
-                if proc.poll() is not None:
-                    raise RuntimeError(
-                        f"streamlit exited with code {proc.returncode} before answering; see {log_path}:\n"
-                        + log_path.read_text(errors="replace")[-3000:]
-                    )
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                        if resp.read().decode().strip() == "ok":
-                            break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"streamlit did not answer {url}/_stcore/health within {timeout:.0f} s")
-                time.sleep(0.25)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
-
-
-def launch_chromium(playwright):
-    if not Path(CHROMIUM).exists():
-        # Never skip: a missing browser must turn the run red, with the fix in the message.
-        pytest.fail(
-            f"Chromium not found at {CHROMIUM}. Install Debian's package (`apt-get install chromium`, "
-            "or run `bash scripts/test.sh`, which does it), or point CEDASH_CHROMIUM at a Chromium binary.",
-            pytrace=False,
-        )
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
 
 
 @pytest.fixture(scope="session")
 def app_url():
     try:
-        with streamlit_server(ARTIFACTS / "streamlit-server.log") as url:
-            yield url
-    except RuntimeError as exc:
+        with streamlit_server(ARTIFACTS / "streamlit-server.log") as server:
+            yield server.url
+    except ServerError as exc:
         pytest.fail(str(exc), pytrace=False)
 
 
@@ -119,7 +44,11 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
+        try:
+            browser = launch_chromium(playwright)
+        except ChromiumMissing as exc:
+            # Never skip: a missing browser must turn the run red, with the fix in the message.
+            pytest.fail(str(exc), pytrace=False)
         yield browser
         browser.close()
 
@@ -146,9 +75,10 @@ def save_full_page(page, path: Path) -> None:
 
 @pytest.fixture
 def page(browser, request):
-    context = browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
-    page.set_default_timeout(30_000)
+    # Imported here: Playwright and Streamlit's messages are not worth loading for the tests without a browser.
+    from browser_helpers import new_page
+
+    page = new_page(browser)
     yield page
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
@@ -157,4 +87,4 @@ def page(browser, request):
             save_full_page(page, ARTIFACTS / f"{name}.png")
         except Exception as exc:  # a failed screenshot must not hide the test's own failure
             print(f"could not save a screenshot for {request.node.name}: {exc}", file=sys.stderr)
-    context.close()
+    page.context.close()

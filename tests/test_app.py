@@ -307,6 +307,7 @@ def test_replay_redraws_boundary_loss_marker_and_weights_at_an_iteration(app):
     assert_clean(app)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("order", ["forward", "backward", "zigzag"])
 def test_every_tab_after_every_other_stays_clean(order):
     # Widgets of a tab lose their state while another tab is open; a view that reads them must cope.

@@ -6,165 +6,33 @@ browser, widgets typed into, files uploaded, a table cell edited, and the charts
 
 from __future__ import annotations
 
-import contextlib
-import time
-
 import pytest
+from browser_helpers import (
+    BAD_CSV,
+    GOOD_CSV,
+    LOAD_TIMEOUT_MS,
+    RERUN_TIMEOUT_MS,
+    TITLES,
+    alerts_text,
+    assert_no_exception,
+    charts,
+    choose_csv_source,
+    edit_first_cell,
+    open_app,
+    open_tab,
+    open_view,
+    rerun,
+    trace,
+    upload,
+    wait_for_charts,
+    wait_for_titles,
+)
 from playwright.sync_api import expect
 
-pytestmark = pytest.mark.browser
+from harness.browser import APP_IDLE, CHARTS
 
-# Generous upper bounds, never assertions on speed: the machine has two shared cores.
-LOAD_TIMEOUT_MS = 60_000
-RERUN_TIMEOUT_MS = 45_000
-
-APP = '[data-testid="stApp"]'
-CHARTS = '[data-testid="stPlotlyChart"] .js-plotly-plot'
-TITLES = ("Loss per iteration", "Accuracy per iteration", "Decision boundary")
-
-GOOD_CSV = b"height,weight,species\n1.0,2.0,cat\n1.2,1.9,cat\n0.8,2.2,cat\n1.1,2.1,cat\n" + b"".join(
-    f"{3 + i * 0.1:.1f},{5 - i * 0.1:.1f},dog\n".encode() for i in range(6)
-)
-BAD_CSV = b"height,weight,species\n1.0,heavy,cat\n1.2,light,cat\n3.0,heavy,dog\n3.1,light,dog\n"
-
-# Plotly 7 sends numpy arrays base64-encoded ({dtype, bdata}) and plotly.js keeps them that way in `gd.data`;
-# decode them here so Python sees plain lists. Heatmap z grids are left out: no test needs them.
-CHARTS_JS = """
-() => {
-  const TYPES = {f8: Float64Array, f4: Float32Array, i4: Int32Array, u4: Uint32Array, i2: Int16Array,
-                 u2: Uint16Array, i1: Int8Array, u1: Uint8Array, i8: BigInt64Array, u8: BigUint64Array};
-  const decode = (v) => {
-    if (v && typeof v === 'object' && typeof v.bdata === 'string') {
-      const bin = atob(v.bdata);
-      const bytes = new Uint8Array(bin.length);
-      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-      return Array.from(new TYPES[v.dtype.replace(/^[<>|=]/, '')](bytes.buffer), Number);
-    }
-    if (ArrayBuffer.isView(v)) return Array.from(v, Number);
-    return v === undefined ? null : v;
-  };
-  const axis = (a) => ({title: a && a.title ? a.title.text : null, range: a && a.range ? a.range.map(Number) : null});
-  return [...document.querySelectorAll('%s')].map((gd) => ({
-    title: String((gd.layout.title && gd.layout.title.text) || '').replace(/<[^>]*>/g, ''),
-    xaxis: axis(gd.layout.xaxis),
-    yaxis: axis(gd.layout.yaxis),
-    traces: gd.data.map((t) => ({name: t.name, type: t.type, x: decode(t.x), y: decode(t.y)})),
-  }));
-}
-""" % CHARTS.replace("'", "\\'")
-
-# The script state stays 'notRunning' for a moment after an action before it turns 'running', so waiting for
-# 'notRunning' alone can return before the rerun even starts. Watch for a 'running' first (oldValue catches a
-# run that starts and ends between two observer callbacks).
-ARM_RERUN_JS = """
-() => {
-  const app = document.querySelector('%s');
-  window.__sawRun = false;
-  window.__armedAt = Date.now();
-  if (window.__runObserver) window.__runObserver.disconnect();
-  window.__runObserver = new MutationObserver((records) => {
-    if (app.getAttribute('data-test-script-state') === 'running'
-        || records.some((r) => r.oldValue === 'running')) window.__sawRun = true;
-  });
-  window.__runObserver.observe(app, {attributes: true, attributeFilter: ['data-test-script-state'],
-                                     attributeOldValue: true});
-}
-""" % APP.replace("'", "\\'")
-RERUN_DONE_JS = (
-    # A busy page can miss the short 'running' state altogether; after 5 s of 'notRunning' the rerun is over.
-    "() => (window.__sawRun === true || Date.now() - window.__armedAt > 5000) && "
-    "document.querySelector('%s').getAttribute('data-test-script-state') === 'notRunning'" % APP.replace("'", "\\'")
-)
-
-
-# --- helpers -------------------------------------------------------------------------------------------------
-
-
-def open_app(page, url: str, query: str = ""):
-    page.goto(url + "/" + query)
-    page.wait_for_selector(f'{APP}[data-test-script-state="notRunning"]', timeout=LOAD_TIMEOUT_MS)
-    # The three charts every test reads, by title: the page may hold more (the gap to the optimum, for one).
-    page.wait_for_function(
-        """([selector, titles]) => {
-            const title = (gd) => String((gd.layout && gd.layout.title && gd.layout.title.text) || '');
-            const drawn = [...document.querySelectorAll(selector)].map((gd) => title(gd).replace(/<[^>]*>/g, ''));
-            return titles.every((t) => drawn.includes(t));
-        }""",
-        arg=[CHARTS, list(TITLES)],
-        timeout=LOAD_TIMEOUT_MS,
-        polling=100,
-    )
-    return page
-
-
-@contextlib.contextmanager
-def rerun(page, timeout_ms: int = RERUN_TIMEOUT_MS):
-    """Wait, after the body's action, for the rerun it caused to start and to finish."""
-    page.evaluate(ARM_RERUN_JS)
-    yield
-    page.wait_for_function(RERUN_DONE_JS, timeout=timeout_ms, polling=50)
-
-
-def charts(page) -> dict[str, dict]:
-    return {c["title"]: c for c in page.evaluate(CHARTS_JS)}
-
-
-def wait_for_charts(
-    page, condition, timeout_s: float = 20.0, what: str = "the charts to change", titles=TITLES
-) -> dict:
-    """Poll the drawn charts until those titled ``titles`` are there and ``condition(charts)`` holds.
-
-    Plotly redraws just after the script ends, so a chart can lag the script state by a moment.
-    """
-    deadline = time.monotonic() + timeout_s
-    while True:
-        current = charts(page)
-        if set(titles) <= set(current) and condition(current):
-            return current
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}; charts now: {summarise(current)}")
-        page.wait_for_timeout(100)
-
-
-def summarise(current: dict) -> dict:
-    """Titles, axes and trace lengths: enough to see in a failure message what the page drew."""
-    out = {}
-    for title, chart in current.items():
-        lengths = [(t["name"], len(t["y"]) if isinstance(t["y"], list) else None) for t in chart["traces"]]
-        out[title] = {"xaxis": chart["xaxis"], "traces": lengths}
-    return out
-
-
-def trace(chart: dict, name: str) -> dict:
-    matches = [t for t in chart["traces"] if t["name"] == name]
-    assert matches, f"no trace named {name!r} in {chart['title']!r}: {[t['name'] for t in chart['traces']]}"
-    return matches[0]
-
-
-def assert_no_exception(page) -> None:
-    exceptions = page.get_by_test_id("stException")
-    assert exceptions.count() == 0, exceptions.all_inner_texts()
-
-
-def alerts_text(page) -> str:
-    return "\n".join(page.get_by_test_id("stAlert").all_inner_texts())
-
-
-def sidebar(page):
-    return page.get_by_test_id("stSidebar")
-
-
-def upload(page, name: str, content: bytes) -> None:
-    with rerun(page):
-        page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
-            files=[{"name": name, "mimeType": "text/csv", "buffer": content}]
-        )
-
-
-def choose_csv_source(page) -> None:
-    with rerun(page):
-        sidebar(page).get_by_text("My CSV file", exact=True).click()
-    page.get_by_test_id("stFileUploaderDropzoneInput").wait_for(state="attached")
+# Every test here loads the page at least once: seconds each on an idle machine.
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 # --- tests ---------------------------------------------------------------------------------------------------
@@ -243,22 +111,8 @@ def test_editing_a_table_cell_changes_the_boundary_chart(page, app_url):
     before = charts(page)["Decision boundary"]
     assert before["xaxis"]["range"][1] < 5, before["xaxis"]
     # Only the open tab is drawn, and opening one reruns the script.
-    with rerun(page):
-        page.get_by_role("tab", name="Data").click()
-    grid = page.get_by_test_id("stDataFrame").get_by_test_id("data-grid-canvas")
-    grid.wait_for()
-    grid.scroll_into_view_if_needed()
-    box = grid.bounding_box()
-    assert box is not None
-    # Glide's grid is one canvas under a scroller overlay (which takes the pointer events, so the canvas cannot
-    # be clicked as an element): cells are found by position. 35 px header, 35 px rows, a narrow row-marker
-    # column on the left, then x1, x2 and label sharing the width: 150 px in is well inside x1 of the first row.
-    page.mouse.dblclick(box["x"] + 150, box["y"] + 35 + 17)
-    editor = page.locator("input.gdg-input, textarea.gdg-input")
-    editor.first.wait_for()
-    editor.first.fill("9")
-    with rerun(page):
-        editor.first.press("Enter")
+    open_tab(page, "Data")
+    edit_first_cell(page, "9")
     with rerun(page):
         page.get_by_role("tab", name="Training").click()
     after = wait_for_charts(
@@ -307,17 +161,6 @@ def test_a_url_asking_for_too_many_iterations_gets_the_maximum_and_a_warning(pag
 # --- the learning views (issue: replay, landscape, sweep) ----------------------------------------------------
 
 
-def open_view(page, url: str, view: str, titles: list[str], query: str = "") -> dict:
-    """Open the page on one tab (the tab is in the URL like every setting) and wait for its charts."""
-    page.goto(f"{url}/?view={view}{query}")
-    page.wait_for_selector(f'{APP}[data-test-script-state="notRunning"]', timeout=LOAD_TIMEOUT_MS)
-    return wait_for_titles(page, titles)
-
-
-def wait_for_titles(page, titles, condition=lambda c: True, timeout_s: float = 30.0) -> dict:
-    return wait_for_charts(page, condition, timeout_s, what=f"the charts {titles}", titles=titles)
-
-
 def test_replay_slider_and_play_redraw_the_model_at_an_iteration(page, app_url):
     current = open_view(
         page, app_url, "Replay", ["Decision boundary", "Loss per iteration", "Weights at iteration 500"]
@@ -354,7 +197,7 @@ def test_landscape_shows_the_descent_path(page, app_url):
 
 def test_sweep_trains_many_rates_and_suggests_the_best(page, app_url):
     page.goto(f"{app_url}/?view=Sweep")
-    page.wait_for_selector(f'{APP}[data-test-script-state="notRunning"]', timeout=LOAD_TIMEOUT_MS)
+    page.wait_for_selector(APP_IDLE, timeout=LOAD_TIMEOUT_MS)
     with rerun(page):
         page.get_by_role("button", name="Run the sweep").click()
     current = wait_for_titles(page, ["Learning-rate sweep: final loss", "Learning-rate sweep: loss curves"])

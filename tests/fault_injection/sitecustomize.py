@@ -3,19 +3,15 @@
 With ``CEDASH_TEST_FAULT_LR`` set (say "0.0123"), every fit whose learning rate equals that value raises
 ``RuntimeError("injected fault")``, so a test can make one training run fail inside a real server without
 touching product code. ``fit`` is patched on the class because callers look it up at call time, while
-``run`` is imported by name elsewhere. The patch waits for ``cedash.model.classifier`` to be imported, so a
-process that never trains imports nothing extra.
+``run`` is imported by name elsewhere. The server's PYTHONPATH names the repository root too
+(``harness.server.python_path_with``), which is how ``harness`` is importable this early.
 """
 
 from __future__ import annotations
 
-import importlib.abc
-import importlib.util
 import os
-import sys
 
 _FAULT_LR = os.environ.get("CEDASH_TEST_FAULT_LR")
-_TARGET = "cedash.model.classifier"
 
 
 def _patch(module) -> None:
@@ -31,29 +27,7 @@ def _patch(module) -> None:
     cls.fit = fit
 
 
-class _PatchOnImport(importlib.abc.MetaPathFinder):
-    def find_spec(self, fullname, path, target=None):
-        if fullname != _TARGET:
-            return None
-        # Let the ordinary finders locate the module, then run the patch right after it executes.
-        sys.meta_path.remove(self)
-        try:
-            spec = importlib.util.find_spec(fullname)
-        finally:
-            sys.meta_path.insert(0, self)
-        if spec is None or spec.loader is None:
-            return spec
-        loader = spec.loader
-        exec_module = loader.exec_module
-
-        def exec_and_patch(module):
-            exec_module(module)
-            _patch(module)
-            sys.meta_path.remove(self)
-
-        loader.exec_module = exec_and_patch
-        return spec
-
-
 if _FAULT_LR:
-    sys.meta_path.insert(0, _PatchOnImport())
+    from harness.import_hooks import patch_after_import
+
+    patch_after_import("cedash.model.classifier", _patch)
