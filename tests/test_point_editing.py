@@ -41,7 +41,7 @@ def test_removing_a_row_by_position_keeps_the_others_in_order(moons):
 
 
 def test_every_drawn_point_carries_its_row_and_the_plane_is_covered_by_click_targets(moons):
-    data, frame, result = moons
+    _, frame, result = moons
     fig = editable_boundary_figure(result, frame, "label")
     points = [t for t in fig.data if t.type == "scatter" and t.name in ("0", "1")]
     rows = np.concatenate([np.asarray(t.customdata) for t in points])
