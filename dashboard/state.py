@@ -8,7 +8,7 @@ import re
 import streamlit as st
 
 from cedash.limits import Limits
-from cedash.runs.warm_up import warm_up
+from cedash.runs.warm_up import BackgroundWarmUp, warm_up_in_background
 from dashboard.run_cache import RunCache
 from dashboard.settings import SETTINGS, nearest_scale_value, out_of_range_note, settings_from_query, url_text
 
@@ -35,12 +35,10 @@ def chart(fig, key: str, where=None) -> None:
     (where or st).plotly_chart(fig, width="stretch", key=key, theme=None, config=CHART_CONFIG)
 
 
-@st.cache_resource(show_spinner="Preparing the compiled training code…")
-def warm_kernels() -> float:
-    """Once per server: compile or load every numba kernel before anyone trains."""
-    seconds = warm_up()
-    log.info("compiled kernels ready in %.2f s", seconds)
-    return seconds
+@st.cache_resource(show_spinner=False)
+def warm_kernels() -> BackgroundWarmUp:
+    """Once per server: compile the numba kernels in the background; pages are served meanwhile."""
+    return warm_up_in_background()
 
 
 @st.cache_resource

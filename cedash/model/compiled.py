@@ -62,6 +62,12 @@ def enabled() -> bool:
     return _enabled
 
 
+def set_enabled(flag: bool) -> None:
+    """Turn the compiled path on or off for objectives built from now on (on only where numba is there)."""
+    global _enabled
+    _enabled = bool(flag) and AVAILABLE
+
+
 @contextlib.contextmanager
 def disabled():
     """Use the numpy path inside the ``with`` block (for comparisons and benchmarks)."""

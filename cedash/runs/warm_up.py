@@ -1,22 +1,35 @@
-"""Compile every numba kernel the dashboard uses before the first user needs it."""
+"""Have every numba kernel the dashboard uses compiled, without making the first visitor wait for it.
+
+numba compiles a kernel on its first call while holding the GIL, and caches the
+result on disk. On a fresh checkout compiling all of them takes several
+seconds, so a server starts :func:`warm_up_in_background`: the kernels are
+compiled into the disk cache by a separate process while this one trains on
+the numpy path, and once they are there this process loads them (a fraction
+of a second) and switches to the compiled path. Both paths compute the same
+loss and gradient (the tests hold them to 1e-11), and the server's run cache
+gives every session the numbers of whichever run came first.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+import subprocess
+import sys
+import threading
 import time
+from pathlib import Path
 
-from cedash.config import RunConfig
 from cedash.data.builtin_datasets import load_dataset
 from cedash.model import compiled
-from cedash.runs.experiment import run
+from cedash.runs.experiment import RunConfig, run
 from cedash.runs.sweep import sweep
+
+log = logging.getLogger("cedash.warm_up")
 
 
 def warm_up() -> float:
-    """Compile (or load from numba's cache) every kernel the dashboard uses; returns the seconds it took.
-
-    A server calls this once at start: numba compiles on first use while holding
-    the GIL, so otherwise the first user of each kernel stalls every session.
-    """
+    """Compile (or load from numba's cache) every kernel the dashboard uses; returns the seconds it took."""
     start = time.perf_counter()
     if compiled.enabled():
         for name in ("xor", "three blobs"):
@@ -25,3 +38,49 @@ def warm_up() -> float:
                 run(data, RunConfig(max_iter=2, optimizer=optimizer))
             sweep(data, RunConfig(max_iter=2), [0.1, 1.0])
     return time.perf_counter() - start
+
+
+class BackgroundWarmUp:
+    """The compiled path, made ready by a child process while this process answers on the numpy path."""
+
+    def __init__(self) -> None:
+        self.ready = threading.Event()
+        self.seconds: float | None = None
+        self._thread = threading.Thread(target=self._prepare, name="cedash-warm-up", daemon=True)
+
+    def start(self) -> BackgroundWarmUp:
+        if not compiled.enabled():  # no numba, or CEDASH_COMPILED=0: nothing to prepare
+            self.ready.set()
+            return self
+        compiled.set_enabled(False)
+        self._thread.start()
+        return self
+
+    def _prepare(self) -> None:
+        start = time.perf_counter()
+        try:
+            # The child imports this very copy of cedash, wherever the server was started from.
+            root = str(Path(__file__).resolve().parents[2])
+            env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+            child = subprocess.run(
+                [sys.executable, "-m", "cedash.runs.warm_up"], capture_output=True, text=True, timeout=600, env=env
+            )
+            if child.returncode != 0:
+                log.warning("compiling the kernels in a child process failed; compiling here: %s", child.stderr[-500:])
+            compiled.set_enabled(True)
+            warm_up()  # loads what the child compiled; compiles here only if the child could not
+        except Exception:  # the numpy path keeps serving: slower, never wrong
+            compiled.set_enabled(False)
+            log.exception("the compiled kernels could not be prepared; training stays on the numpy path")
+        finally:
+            self.seconds = time.perf_counter() - start
+            self.ready.set()
+
+
+def warm_up_in_background() -> BackgroundWarmUp:
+    """Start preparing the compiled kernels; returns at once."""
+    return BackgroundWarmUp().start()
+
+
+if __name__ == "__main__":
+    print(f"compiled kernels ready in {warm_up():.2f} s")

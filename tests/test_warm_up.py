@@ -1,0 +1,37 @@
+"""The server's warm-up: kernels compiled in a child process while this one trains on the numpy path."""
+
+import numpy as np
+
+from cedash.config import RunConfig
+from cedash.data.builtin_datasets import load_dataset
+from cedash.model import compiled
+from cedash.runs import warm_up
+from cedash.runs.experiment import run
+
+
+def test_background_warm_up_trains_on_numpy_first_then_switches_to_the_compiled_path(tmp_path, monkeypatch):
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))  # a fresh cache: the child really compiles
+    data = load_dataset("moons")
+    before = compiled.enabled()
+    try:
+        job = warm_up.BackgroundWarmUp()
+        job.start()
+        assert not compiled.enabled()  # meanwhile every run takes the numpy path
+        meanwhile = run(data, RunConfig())
+        assert job.ready.wait(300)
+        assert compiled.enabled() and job.seconds is not None
+        afterwards = run(data, RunConfig())
+        np.testing.assert_allclose(afterwards.loss_curve, meanwhile.loss_curve, rtol=1e-11, atol=1e-14)
+        assert any(tmp_path.rglob("*.nbi")), "the child process left no compiled kernels in the cache"
+    finally:
+        compiled.set_enabled(before)
+
+
+def test_nothing_to_prepare_when_compiling_is_off():
+    before = compiled.enabled()
+    try:
+        compiled.set_enabled(False)
+        job = warm_up.warm_up_in_background()
+        assert job.ready.is_set() and not compiled.enabled()
+    finally:
+        compiled.set_enabled(before)
