@@ -58,7 +58,8 @@ def replay_tab(result, result_key) -> None:
             state.replay_iter = min(n, state.replay_iter + step)
         c1, c2 = st.columns([1, 5], vertical_alignment="bottom")
         if c1.button(
-            "⏸ Pause" if state.replay_playing else "▶ Play",
+            "Pause" if state.replay_playing else "Play",
+            icon=":material/pause:" if state.replay_playing else ":material/play_arrow:",
             key="replay_play",
             help="Play the training back from the start, one frame every half second.",
         ):
@@ -186,7 +187,8 @@ def compare_tab(result, data_name: str) -> None:
     label = run_label(result, data_name)
     full = len(pinned) >= MAX_PINNED
     if st.button(
-        "📌 Pin this run",
+        "Pin this run",
+        icon=":material/push_pin:",
         key="pin",
         disabled=full or label in pinned,
         help=f"Keep this run to compare with others (up to {MAX_PINNED}). Then change settings.",
