@@ -10,7 +10,7 @@ from scipy.special import expit
 
 from cedash import GradientDescentClassifier
 from cedash.model import compiled, training
-from cedash.model.training import BinaryObjective
+from cedash.model.objectives import BinaryObjective
 
 ULP = np.finfo(np.float64).eps
 
@@ -249,7 +249,7 @@ def test_log_of_numbers_from_one_up_matches_numpy():
 def test_softmax_pass_matches_scipy(n, d, k, alpha, fit_intercept):
     from scipy.special import logsumexp, softmax
 
-    from cedash.model.training import SoftmaxObjective
+    from cedash.model.objectives import SoftmaxObjective
 
     rng = np.random.default_rng(n + d + k)
     X = rng.standard_normal((n, d))
