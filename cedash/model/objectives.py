@@ -18,17 +18,26 @@ from __future__ import annotations
 import numpy as np
 
 from cedash.model import compiled
-from cedash.model.losses import (
-    binary_cross_entropy_grad,
-    binary_cross_entropy_with_logits,
-    softmax_cross_entropy_grad,
-    softmax_cross_entropy_with_logits,
-)
+from cedash.model.losses import binary_cross_entropy_grad, log_softmax, softmax_cross_entropy_grad, softplus
 
 
 def outputs_per_model(n_classes: int) -> int:
     """Columns of ``theta`` per model: one sigmoid output for two classes, one per class beyond."""
     return 1 if n_classes == 2 else n_classes
+
+
+def per_sample_loss(y_idx, Z) -> np.ndarray:
+    """Cross-entropy of each sample from its logits, for any number of models at once.
+
+    ``Z`` has shape ``(..., n, c)``: one sigmoid output (``c = 1``) or one logit per
+    class; ``y_idx`` holds the ``n`` class indices. The result has shape ``(..., n)``.
+    """
+    y = np.asarray(y_idx)
+    if Z.shape[-1] == 1:
+        # The loss of label y at logit z is softplus(-z) for y = 1 and softplus(z) for y = 0.
+        return softplus((1.0 - 2.0 * y) * Z[..., 0])
+    L = log_softmax(Z.reshape(-1, Z.shape[-1])).reshape(Z.shape)
+    return -np.take_along_axis(L, np.broadcast_to(y[:, None], (*Z.shape[:-1], 1)), axis=-1)[..., 0]
 
 
 def models_loss_and_gradient(X, y, theta, n_classes: int, alpha: float, fit_intercept: bool):
@@ -41,20 +50,17 @@ def models_loss_and_gradient(X, y, theta, n_classes: int, alpha: float, fit_inte
     Z = X @ W + (theta[d] if fit_intercept else 0.0)
     c = outputs_per_model(n_classes)
     m = Z.shape[1] // c
+    losses = per_sample_loss(y, Z.reshape(n, m, c).transpose(1, 0, 2)).mean(axis=1)
     if c == 1:
-        Y = np.asarray(y)[:, None]
-        per_sample = binary_cross_entropy_with_logits(Y, Z, reduction="none")
-        R = binary_cross_entropy_grad(Y, Z)
+        R = binary_cross_entropy_grad(np.asarray(y)[:, None], Z)
     else:
         # Each model's (n, c) block of logits becomes n rows of one (n * M, c) table.
-        rows, labels = Z.reshape(n * m, c), np.repeat(y, m)
-        per_sample = softmax_cross_entropy_with_logits(labels, rows, reduction="none").reshape(n, m)
-        R = softmax_cross_entropy_grad(labels, rows).reshape(n, m * c)
+        R = softmax_cross_entropy_grad(np.repeat(y, m), Z.reshape(n * m, c)).reshape(n, m * c)
     R /= n
     grad = np.empty_like(theta, dtype=np.float64)
     grad[:d] = X.T @ R + alpha * W
     grad[d] = R.sum(axis=0) if fit_intercept else 0.0
-    losses = per_sample.mean(axis=0) + 0.5 * alpha * (W * W).reshape(d, m, c).sum(axis=(0, 2))
+    losses += 0.5 * alpha * (W * W).reshape(d, m, c).sum(axis=(0, 2))
     return losses, grad
 
 
