@@ -495,6 +495,42 @@ if AVAILABLE:
         return k * LN2 + log1p_unit(f - 1.0)
 
     @_sums
+    def _softmax_residuals(scratch, labels, n_classes, m, inv_n):
+        """Turn a block's logits (``scratch[:n_classes, :m]``) into ``dloss/dz``; return its summed loss.
+
+        The next three rows of ``scratch`` hold each row's largest logit, sum of
+        exponentials and true-class logit.
+        """
+        z = scratch[:n_classes]
+        top, total, true_logit = scratch[n_classes], scratch[n_classes + 1], scratch[n_classes + 2]
+        for i in range(m):
+            top[i] = z[0, i]
+            true_logit[i] = z[labels[i], i]
+        for c in range(1, n_classes):
+            row = z[c]
+            for i in range(m):
+                top[i] = max(top[i], row[i])
+        for i in range(m):
+            total[i] = 0.0
+        for c in range(n_classes):
+            row = z[c]
+            for i in range(m):
+                row[i] = exp_nonpositive(row[i] - top[i])
+                total[i] += row[i]
+        block_loss = 0.0
+        for i in range(m):
+            block_loss += log_at_least_one(total[i]) + top[i] - true_logit[i]
+            total[i] = inv_n / total[i]
+        # dloss/dz = (softmax - onehot) / n
+        for c in range(n_classes):
+            row = z[c]
+            for i in range(m):
+                row[i] *= total[i]
+        for i in range(m):
+            z[labels[i], i] -= inv_n
+        return block_loss
+
+    @_sums
     def softmax_pass(problem, weights, grads):
         """Mean categorical cross-entropy at ``weights`` (one row per class: weights then intercept).
 
@@ -506,42 +542,15 @@ if AVAILABLE:
         n_classes, d = weights.shape[0], panels.shape[1]
         inv_n = 1.0 / n
         z = scratch[:n_classes]
-        top, total, true_logit = scratch[n_classes], scratch[n_classes + 1], scratch[n_classes + 2]
         grads[:, :] = 0.0
         loss = 0.0
         for p in range(panels.shape[0]):
             start = p * BLOCK
             m = min(BLOCK, n - start)
             panel = panels[p]
-            labels = y[start : start + m]
             for c in range(n_classes):
                 _logits(panel, weights[c], weights[c, d] if fit_intercept else 0.0, z[c], m)
-            for i in range(m):
-                top[i] = z[0, i]
-                true_logit[i] = z[labels[i], i]
-            for c in range(1, n_classes):
-                row = z[c]
-                for i in range(m):
-                    top[i] = max(top[i], row[i])
-            for i in range(m):
-                total[i] = 0.0
-            for c in range(n_classes):
-                row = z[c]
-                for i in range(m):
-                    row[i] = exp_nonpositive(row[i] - top[i])
-                    total[i] += row[i]
-            block_loss = 0.0
-            for i in range(m):
-                block_loss += log_at_least_one(total[i]) + top[i] - true_logit[i]
-                total[i] = inv_n / total[i]
-            loss += block_loss
-            # dloss/dz = (softmax - onehot) / n
-            for c in range(n_classes):
-                row = z[c]
-                for i in range(m):
-                    row[i] *= total[i]
-            for i in range(m):
-                z[labels[i], i] -= inv_n
+            loss += _softmax_residuals(scratch, y[start : start + m], n_classes, m, inv_n)
             for c in range(n_classes):
                 rb = 0.0
                 row = z[c]

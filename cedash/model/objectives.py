@@ -74,10 +74,12 @@ def loss_and_gradient(X, y, theta, alpha: float, fit_intercept: bool):
 class StackedObjective:
     """:func:`models_loss_and_gradient` tuned for numpy; called with ``(theta, grad)``, it fills ``grad``.
 
-    This is the path without numba (and for sweeps with optimisers other than
-    plain descent). Measured per call against the reference, it is about 3x
-    faster for two classes and 1.4-3x for more: the reference builds each loss
-    and gradient from general functions, in many passes over fresh temporaries.
+    This is the path without numba (the "numpy" column of
+    ``benchmarks/bench_train.py``) and for sweeps with optimisers other than
+    plain descent. It stays beside the reference because the reference, timed
+    per call in the same process at n = 50 to 1e5, was 2.7-3.8x slower for two
+    classes and 1.1-4x for more: it builds the loss and the gradient from general
+    functions, each its own set of passes over fresh temporaries.
     ``tests/test_objectives.py`` checks the two agree.
     """
 
