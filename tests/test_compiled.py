@@ -10,7 +10,7 @@ from scipy.special import expit
 
 from cedash import GradientDescentClassifier
 from cedash.model import compiled, training
-from cedash.model.training import BinaryObjective
+from cedash.model.objectives import BinaryObjective
 
 ULP = np.finfo(np.float64).eps
 
@@ -249,7 +249,7 @@ def test_log_of_numbers_from_one_up_matches_numpy():
 def test_softmax_pass_matches_scipy(n, d, k, alpha, fit_intercept):
     from scipy.special import logsumexp, softmax
 
-    from cedash.model.training import SoftmaxObjective
+    from cedash.model.objectives import SoftmaxObjective
 
     rng = np.random.default_rng(n + d + k)
     X = rng.standard_normal((n, d))
@@ -275,3 +275,44 @@ def test_compiled_softmax_fit_equals_the_numpy_fit(monkeypatch):
     fast, slow, _ = fit_both(monkeypatch, X, y, max_iter=400, learning_rate=0.5, alpha=0.01)
     assert_same_fit(fast, slow)
     assert fast.coef_.shape == (3, 4)
+
+
+@pytest.mark.parametrize("k", [2, 3, 6])
+@pytest.mark.parametrize("n", [1, compiled.BLOCK + 5, 3000])
+@pytest.mark.parametrize(("alpha", "fit_intercept"), [(0.0, True), (0.05, False)])
+def test_objective_pass_matches_the_reference_objective(k, n, alpha, fit_intercept):
+    from cedash.model.objectives import loss_and_gradient
+
+    rng = np.random.default_rng(k * n)
+    X = rng.standard_normal((n, 5))
+    y = rng.integers(0, k, n)
+    theta = rng.standard_normal((6, 1 if k == 2 else k)) * 5
+    grad = np.zeros_like(theta)
+    problem = compiled.make_problem(X, y, k, alpha, fit_intercept)
+    loss = compiled.objective_pass(problem, theta.reshape(-1), grad.reshape(-1))
+    want_loss, want_grad = loss_and_gradient(X, y, theta, alpha, fit_intercept)
+    assert loss == pytest.approx(want_loss, rel=1e-13)
+    np.testing.assert_allclose(grad, want_grad, rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_sweep_kernel_matches_the_reference_for_every_live_model(k):
+    from cedash.model.objectives import models_loss_and_gradient
+
+    rng = np.random.default_rng(k)
+    n, d, n_models = 2 * compiled.BLOCK + 11, 3, 4
+    c = 1 if k == 2 else k
+    X = rng.standard_normal((n, d))
+    y = rng.integers(0, k, n)
+    theta = rng.standard_normal((d + 1, n_models * c))  # the reference's layout: one column per output
+    # The kernel's layout: one row per model, holding each output's weights then intercept in turn.
+    thetas = np.ascontiguousarray(theta.T.reshape(n_models, c * (d + 1)))
+    alive = np.array([True, False, True, True])
+    models = compiled.Models(thetas, np.full_like(thetas, 7.0), np.full(n_models, 7.0), alive)
+    compiled.models_pass(compiled.make_problem(X, y, k, 0.01, True), models)
+    want_losses, want_grad = models_loss_and_gradient(X, y, theta, k, 0.01, True)
+    want_grads = want_grad.T.reshape(n_models, c * (d + 1))
+    np.testing.assert_allclose(models.losses[alive], want_losses[alive], rtol=1e-13)
+    np.testing.assert_allclose(models.grads[alive], want_grads[alive], rtol=1e-10, atol=1e-14)
+    # A dead model is skipped: its rows keep what they held.
+    assert models.losses[1] == 7.0 and np.all(models.grads[1] == 7.0)

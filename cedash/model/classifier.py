@@ -14,8 +14,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from cedash.config import DEFAULTS
 from cedash.model.losses import log_softmax, sigmoid
+from cedash.model.objectives import BinaryObjective, SoftmaxObjective
 from cedash.model.optimizers import OPTIMIZERS
-from cedash.model.training import BinaryObjective, SoftmaxObjective, train
+from cedash.model.training import train
 
 
 class GradientDescentClassifier(ClassifierMixin, BaseEstimator):

@@ -1,6 +1,6 @@
 """The compiled fast path for cross-entropy: one pass over ``X`` per iteration.
 
-The numpy objective in :mod:`cedash.model.training` reads ``X`` twice per iteration
+The numpy objective (:class:`cedash.model.objectives.StackedObjective`) reads ``X`` twice per iteration
 (``X @ w``, then ``r @ X``) and makes about a dozen passes over n-long
 temporaries in between, each a separate numpy call. Here numba compiles a loop
 that walks ``X`` in blocks of ``BLOCK`` rows: logits for the block, then the
@@ -15,12 +15,13 @@ Two details decide the speed. ``exp`` and ``log1p`` from libm are scalar calls
 that stop LLVM from vectorising the loop, so :func:`exp_nonpositive` and
 :func:`log1p_unit` are written out as polynomials over the only ranges the loss
 needs (:func:`log_at_least_one` reduces a softmax's sum to the same
-``log1p``); they are accurate to about one and two units in the last place. And the
+``log1p``); they are accurate to about one and two units in the last place.
+``tests/test_compiled.py`` holds them to numpy over their whole range, and
+``benchmarks/bench_train.py`` shows the speed they buy. And the
 functions use numpy's error model: with Python's, every division checks for
 zero and raises, which also blocks vectorisation.
 
-``python benchmarks/bench_train.py`` measures this path against the numpy one
-and against the tutorial's loop. numba is a runtime requirement, but everything
+numba is a runtime requirement, but everything
 falls back to the numpy objective if it cannot be imported, and
 ``CEDASH_COMPILED=0`` in the environment (or :func:`disabled`) turns it off.
 """
@@ -30,10 +31,11 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+from typing import NamedTuple
 
 import numpy as np
 
-from cedash.model.optimizers import ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON, OPTIMIZERS
+from cedash.model.optimizers import ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON
 
 try:
     from numba import njit
@@ -53,8 +55,65 @@ LOG2E = 1.4426950408889634
 LN2_HI = 0.6931471803691238
 LN2_LO = 1.9082149292705877e-10
 LN2 = 0.6931471805599453
-# The compiled loop picks the update rule by its index in OPTIMIZERS.
-OPTIMIZER_CODES = OPTIMIZERS
+
+# The kernels take their many arguments in these groups; numba passes a named tuple as a plain struct.
+
+
+class Problem(NamedTuple):
+    """What a pass over the data needs besides the parameters."""
+
+    panels: np.ndarray  # X in the layout of to_panels
+    n: int  # X's true row count
+    neg_s: np.ndarray  # 1 - 2y for two classes, empty otherwise
+    y: np.ndarray  # class indices (int64)
+    n_classes: int
+    fit_intercept: bool
+    alpha: float
+    scratch: np.ndarray  # working memory: 1 row of BLOCK for two classes, n_classes + 3 otherwise
+
+
+class Rule(NamedTuple):
+    """An update rule of :mod:`cedash.model.optimizers` and its memory."""
+
+    code: int  # index in OPTIMIZERS
+    learning_rate: float
+    momentum: float
+    state: np.ndarray  # (2, size): the velocity, or Adam's two moments
+    steps: np.ndarray  # steps[0]: Adam's step count
+
+
+class Stopping(NamedTuple):
+    """When full-batch descent stops before its last iteration."""
+
+    limit: float  # diverged once the loss is above this (or NaN)
+    tol: float  # converged after `patience` improvements below tol in a row; -inf never
+    patience: int
+
+
+class Record(NamedTuple):
+    """Where descent writes the loss at every iteration and the parameters at every ``stride``-th."""
+
+    losses: np.ndarray
+    history: np.ndarray
+    stride: int
+
+
+class Models(NamedTuple):
+    """Several models trained side by side, one row each; dead models are skipped."""
+
+    thetas: np.ndarray
+    grads: np.ndarray
+    losses: np.ndarray
+    alive: np.ndarray
+
+
+class Schedule(NamedTuple):
+    """A sweep's learning rate and divergence limit per model, and where its curves and divergences go."""
+
+    rates: np.ndarray
+    limits: np.ndarray
+    curves: np.ndarray  # (iterations + 1, models)
+    diverged_at: np.ndarray  # 0 while alive, else the iteration that diverged
 
 
 def enabled() -> bool:
@@ -98,6 +157,23 @@ def to_panels(X: np.ndarray) -> np.ndarray:
     return panels
 
 
+def make_problem(X, y_idx, n_classes: int, alpha: float, fit_intercept: bool) -> Problem:
+    """The :class:`Problem` of training on ``X`` with class indices ``y_idx``."""
+    y = np.asarray(y_idx, dtype=np.int64)
+    neg_s = 1.0 - 2.0 * y if n_classes == 2 else np.zeros(0)
+    # Fixed Python types, so that every call meets the same compiled signature.
+    return Problem(
+        panels=to_panels(np.asarray(X, dtype=np.float64)),
+        n=int(X.shape[0]),
+        neg_s=neg_s,
+        y=y,
+        n_classes=int(n_classes),
+        fit_intercept=bool(fit_intercept),
+        alpha=float(alpha),
+        scratch=np.empty((1 if n_classes == 2 else n_classes + 3, BLOCK)),
+    )
+
+
 def _compile(fastmath):
     # Reordering is allowed only where it is harmless (sums, so that they vectorise);
     # the polynomial helpers keep their exact evaluation order.
@@ -108,6 +184,10 @@ if AVAILABLE:
     _exact = _compile({"contract"})
     _sums = _compile({"contract", "reassoc"})
 
+    # exp and log1p are polynomials here, not libm calls: a libm call per element keeps
+    # LLVM from vectorising the loops around it. The exactness tests in
+    # tests/test_compiled.py (one to four ulp over the whole range the kernels use) and
+    # benchmarks/bench_train.py (the cedash column against numpy) are what justify them.
     @_exact
     def exp_nonpositive(a):
         """``exp(a)`` for ``a <= 0``; below -708 it returns ``exp(-708)``, about 3e-308."""
@@ -225,12 +305,10 @@ if AVAILABLE:
             j += 1
 
     @_sums
-    def binary_pass(panels, n, neg_s, theta, fit_intercept, alpha, grad, t):
-        """Mean loss at ``theta`` (weights then intercept), with its gradient left in ``grad``.
-
-        ``panels`` is ``X`` in the layout of :func:`to_panels`, ``n`` its true row
-        count, and ``t`` scratch of length ``BLOCK``.
-        """
+    def binary_pass(problem, theta, grad):
+        """Mean loss at ``theta`` (weights then intercept), with its gradient left in ``grad``."""
+        panels, n, neg_s, _, _, fit_intercept, alpha, scratch = problem
+        t = scratch[0]
         d = panels.shape[1]
         b = theta[d] if fit_intercept else 0.0
         inv_n = 1.0 / n
@@ -260,71 +338,73 @@ if AVAILABLE:
         return loss
 
     @_sums
-    def objective_pass(panels, n, neg_s, y, n_classes, theta, fit_intercept, alpha, grad, scratch):
+    def objective_pass(problem, theta, grad):
         """Loss and gradient for flat parameters in ``train``'s ``(d + 1, k)`` C order, either objective."""
-        if n_classes == 2:
-            return binary_pass(panels, n, neg_s, theta, fit_intercept, alpha, grad, scratch[0])
-        shape = (panels.shape[1] + 1, n_classes)
-        weights, gradient = theta.reshape(shape).T, grad.reshape(shape).T
-        return softmax_pass(panels, n, y, weights, fit_intercept, alpha, gradient, scratch)
+        if problem.n_classes == 2:
+            return binary_pass(problem, theta, grad)
+        shape = (problem.panels.shape[1] + 1, problem.n_classes)
+        return softmax_pass(problem, theta.reshape(shape).T, grad.reshape(shape).T)
 
     @_exact
-    def descend(
-        panels, n, neg_s, y, n_classes, theta, fit_intercept, alpha, grad, scratch,
-        optimizer, learning_rate, momentum, state, steps,
-        losses, first, last, limit, tol, n_iter_no_change, no_change, history, stride,
-    ):  # fmt: skip
+    def _step(rule, theta, grad):
+        """One update of ``theta`` by the rules of :mod:`cedash.model.optimizers`."""
+        learning_rate, momentum = rule.learning_rate, rule.momentum
+        velocity, second = rule.state[0], rule.state[1]
+        size = theta.size
+        if rule.code == 0:
+            for j in range(size):
+                theta[j] -= learning_rate * grad[j]
+        elif rule.code == 1 or rule.code == 2:
+            for j in range(size):
+                velocity[j] = momentum * velocity[j] + grad[j]
+                step = velocity[j] if rule.code == 1 else grad[j] + momentum * velocity[j]
+                theta[j] -= learning_rate * step
+        else:
+            rule.steps[0] += 1
+            t = rule.steps[0]
+            rate = learning_rate * math.sqrt(1.0 - ADAM_BETA2**t) / (1.0 - ADAM_BETA1**t)
+            eps = ADAM_EPSILON * math.sqrt(1.0 - ADAM_BETA2**t)
+            for j in range(size):
+                velocity[j] = ADAM_BETA1 * velocity[j] + (1.0 - ADAM_BETA1) * grad[j]
+                second[j] = ADAM_BETA2 * second[j] + (1.0 - ADAM_BETA2) * grad[j] * grad[j]
+                theta[j] -= rate * velocity[j] / (math.sqrt(second[j]) + eps)
+
+    @_exact
+    def descend(problem, theta, grad, rule, stopping, record, first, last, no_change):
         """Full-batch steps ``first..last``, mirroring :func:`cedash.model.training.train`.
 
-        ``optimizer`` is the index in :data:`OPTIMIZER_CODES`; its update rules are
-        those of :mod:`cedash.model.optimizers`, with ``state`` holding the velocity (or
-        Adam's two moments) and ``steps[0]`` Adam's step count. ``grad`` must hold
-        the gradient at ``theta`` on entry. Returns ``(last iteration kept, status,
-        no_change, last loss computed)``: status 0 (all done), 1 (diverged:
-        ``theta`` is back at the last kept iterate) or 2 (converged by ``tol``;
-        ``tol = -inf`` never stops early).
+        ``grad`` must hold the gradient at ``theta`` on entry. Returns ``(last
+        iteration kept, status, no_change, last loss computed)``: status 0 (all
+        done), 1 (diverged: ``theta`` is back at the last kept iterate) or 2
+        (converged by ``stopping.tol``; ``tol = -inf`` never stops early).
         """
         prev = theta.copy()
-        size = theta.size
-        velocity, second = state[0], state[1]
+        losses, history, stride = record.losses, record.history, record.stride
         for it in range(first, last + 1):
             prev[:] = theta
-            if optimizer == 0:
-                for j in range(size):
-                    theta[j] -= learning_rate * grad[j]
-            elif optimizer == 1 or optimizer == 2:
-                for j in range(size):
-                    velocity[j] = momentum * velocity[j] + grad[j]
-                    step = velocity[j] if optimizer == 1 else grad[j] + momentum * velocity[j]
-                    theta[j] -= learning_rate * step
-            else:
-                steps[0] += 1
-                t = steps[0]
-                rate = learning_rate * math.sqrt(1.0 - ADAM_BETA2**t) / (1.0 - ADAM_BETA1**t)
-                eps = ADAM_EPSILON * math.sqrt(1.0 - ADAM_BETA2**t)
-                for j in range(size):
-                    velocity[j] = ADAM_BETA1 * velocity[j] + (1.0 - ADAM_BETA1) * grad[j]
-                    second[j] = ADAM_BETA2 * second[j] + (1.0 - ADAM_BETA2) * grad[j] * grad[j]
-                    theta[j] -= rate * velocity[j] / (math.sqrt(second[j]) + eps)
-            loss = objective_pass(panels, n, neg_s, y, n_classes, theta, fit_intercept, alpha, grad, scratch)
-            if not loss <= limit:  # also true for NaN
+            _step(rule, theta, grad)
+            loss = objective_pass(problem, theta, grad)
+            if not loss <= stopping.limit:  # also true for NaN
                 theta[:] = prev
                 return it - 1, 1, no_change, loss
             losses[it] = loss
             if it % stride == 0:
                 history[it // stride, :] = theta
-            no_change = no_change + 1 if losses[it - 1] - loss < tol else 0
-            if no_change >= n_iter_no_change:
+            no_change = no_change + 1 if losses[it - 1] - loss < stopping.tol else 0
+            if no_change >= stopping.patience:
                 return it, 2, no_change, loss
         return last, 0, no_change, losses[last]
 
     @_sums
-    def sweep_pass(panels, n, neg_s, thetas, alive, fit_intercept, alpha, grads, losses, t):
-        """:func:`binary_pass` for every live model (row of ``thetas``) in one walk over ``X``.
+    def sweep_pass(problem, models):
+        """:func:`binary_pass` for every live model (row of ``models.thetas``) in one walk over ``X``.
 
         Each block of ``X`` is read from memory once and serves all models while it
         is in cache. Rows of ``losses`` and ``grads`` of dead models are left alone.
         """
+        panels, n, neg_s, _, _, fit_intercept, alpha, scratch = problem
+        thetas, grads, losses, alive = models
+        t = scratch[0]
         n_models = thetas.shape[0]
         d = panels.shape[1]
         inv_n = 1.0 / n
@@ -363,33 +443,32 @@ if AVAILABLE:
                 losses[k] += 0.5 * alpha * sq
 
     @_sums
-    def models_pass(panels, n, neg_s, y, n_classes, thetas, alive, fit_intercept, alpha, grads, losses, scratch):
-        """Loss and gradient of every live model; a model's parameters are one row of ``thetas``.
+    def models_pass(problem, models):
+        """Loss and gradient of every live model; a model's parameters are one row of ``models.thetas``.
 
         Two classes: a row is the weights then the intercept, and :func:`sweep_pass`
         serves all models from each block. More: a row is ``n_classes`` such rows
         one after the other, passed to :func:`softmax_pass` model by model.
         """
-        if n_classes == 2:
-            sweep_pass(panels, n, neg_s, thetas, alive, fit_intercept, alpha, grads, losses, scratch[0])
+        if problem.n_classes == 2:
+            sweep_pass(problem, models)
             return
-        shape = (n_classes, panels.shape[1] + 1)
+        thetas, grads, losses, alive = models
+        shape = (problem.n_classes, problem.panels.shape[1] + 1)
         for k in range(thetas.shape[0]):
             if alive[k]:
-                weights, grad = thetas[k].reshape(shape), grads[k].reshape(shape)
-                losses[k] = softmax_pass(panels, n, y, weights, fit_intercept, alpha, grad, scratch)
+                losses[k] = softmax_pass(problem, thetas[k].reshape(shape), grads[k].reshape(shape))
 
     @_exact
-    def sweep_iterations(
-        panels, n, neg_s, y, n_classes, thetas, alive, fit_intercept, alpha, grads, losses, scratch,
-        rates, curves, limits, diverged_at, first, last,
-    ):  # fmt: skip
+    def sweep_iterations(problem, models, schedule, first, last):
         """Full-batch steps ``first..last`` for every live model, mirroring :func:`cedash.runs.sweep.sweep`.
 
         A model whose loss is non-finite or above its limit is frozen at its last
-        good weights, marked in ``diverged_at`` and skipped from then on. Returns the
-        last iteration done (earlier than ``last`` once no model is left).
+        good weights, marked in ``schedule.diverged_at`` and skipped from then on.
+        Returns the last iteration done (earlier than ``last`` once no model is left).
         """
+        thetas, grads, losses, alive = models
+        rates, limits, curves, diverged_at = schedule
         prev = thetas.copy()
         for it in range(first, last + 1):
             for k in range(thetas.shape[0]):
@@ -397,7 +476,7 @@ if AVAILABLE:
                     prev[k, :] = thetas[k]
                     for j in range(thetas.shape[1]):
                         thetas[k, j] -= rates[k] * grads[k, j]
-            models_pass(panels, n, neg_s, y, n_classes, thetas, alive, fit_intercept, alpha, grads, losses, scratch)
+            models_pass(problem, models)
             any_alive = False
             for k in range(thetas.shape[0]):
                 if alive[k] and not losses[k] <= limits[k]:  # also true for NaN
@@ -422,52 +501,62 @@ if AVAILABLE:
         return k * LN2 + log1p_unit(f - 1.0)
 
     @_sums
-    def softmax_pass(panels, n, y, weights, fit_intercept, alpha, grads, scratch):
+    def _softmax_residuals(scratch, labels, n_classes, m, inv_n):
+        """Turn a block's logits (``scratch[:n_classes, :m]``) into ``dloss/dz``; return its summed loss.
+
+        The next three rows of ``scratch`` hold each row's largest logit, sum of
+        exponentials and true-class logit.
+        """
+        z = scratch[:n_classes]
+        top, total, true_logit = scratch[n_classes], scratch[n_classes + 1], scratch[n_classes + 2]
+        for i in range(m):
+            top[i] = z[0, i]
+            true_logit[i] = z[labels[i], i]
+        for c in range(1, n_classes):
+            row = z[c]
+            for i in range(m):
+                top[i] = max(top[i], row[i])
+        for i in range(m):
+            total[i] = 0.0
+        for c in range(n_classes):
+            row = z[c]
+            for i in range(m):
+                row[i] = exp_nonpositive(row[i] - top[i])
+                total[i] += row[i]
+        block_loss = 0.0
+        for i in range(m):
+            block_loss += log_at_least_one(total[i]) + top[i] - true_logit[i]
+            total[i] = inv_n / total[i]
+        # dloss/dz = (softmax - onehot) / n
+        for c in range(n_classes):
+            row = z[c]
+            for i in range(m):
+                row[i] *= total[i]
+        for i in range(m):
+            z[labels[i], i] -= inv_n
+        return block_loss
+
+    @_sums
+    def softmax_pass(problem, weights, grads):
         """Mean categorical cross-entropy at ``weights`` (one row per class: weights then intercept).
 
-        The gradient goes to ``grads`` (same shape). ``scratch`` has ``K + 3`` rows of
-        ``BLOCK``. Every loop runs over rows with the class loop outside, so that it
+        The gradient goes to ``grads`` (same shape). ``problem.scratch`` has ``K + 3``
+        rows. Every loop runs over rows with the class loop outside, so that it
         vectorises across rows as in the binary kernel.
         """
+        panels, n, _, y, _, fit_intercept, alpha, scratch = problem
         n_classes, d = weights.shape[0], panels.shape[1]
         inv_n = 1.0 / n
         z = scratch[:n_classes]
-        top, total, true_logit = scratch[n_classes], scratch[n_classes + 1], scratch[n_classes + 2]
         grads[:, :] = 0.0
         loss = 0.0
         for p in range(panels.shape[0]):
             start = p * BLOCK
             m = min(BLOCK, n - start)
             panel = panels[p]
-            labels = y[start : start + m]
             for c in range(n_classes):
                 _logits(panel, weights[c], weights[c, d] if fit_intercept else 0.0, z[c], m)
-            for i in range(m):
-                top[i] = z[0, i]
-                true_logit[i] = z[labels[i], i]
-            for c in range(1, n_classes):
-                row = z[c]
-                for i in range(m):
-                    top[i] = max(top[i], row[i])
-            for i in range(m):
-                total[i] = 0.0
-            for c in range(n_classes):
-                row = z[c]
-                for i in range(m):
-                    row[i] = exp_nonpositive(row[i] - top[i])
-                    total[i] += row[i]
-            block_loss = 0.0
-            for i in range(m):
-                block_loss += log_at_least_one(total[i]) + top[i] - true_logit[i]
-                total[i] = inv_n / total[i]
-            loss += block_loss
-            # dloss/dz = (softmax - onehot) / n
-            for c in range(n_classes):
-                row = z[c]
-                for i in range(m):
-                    row[i] *= total[i]
-            for i in range(m):
-                z[labels[i], i] -= inv_n
+            loss += _softmax_residuals(scratch, y[start : start + m], n_classes, m, inv_n)
             for c in range(n_classes):
                 rb = 0.0
                 row = z[c]

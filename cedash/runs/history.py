@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cedash.model.losses import binary_cross_entropy_with_logits, log_softmax
+from cedash.model.objectives import per_sample_loss
 
 
 @dataclass(frozen=True)
@@ -41,13 +41,8 @@ def evaluate_history(model, X: np.ndarray, y_idx: np.ndarray, max_points: int = 
     for start in range(0, n, rows_per_chunk):
         Xc = X[start : start + rows_per_chunk]
         yc = y_idx[start : start + rows_per_chunk]
-        if k == 1:
-            Z = Xc @ coefs[:, 0, :].T + intercepts[:, 0]  # (rows, m)
-            loss += binary_cross_entropy_with_logits(yc[:, None], Z, reduction="none").sum(axis=0)
-            correct += ((Z > 0) == (yc[:, None] == 1)).sum(axis=0)
-        else:
-            Z = np.einsum("nd,mkd->mnk", Xc, coefs) + intercepts[:, None, :]  # (m, rows, k)
-            L = log_softmax(Z.reshape(-1, k)).reshape(Z.shape)
-            loss -= np.take_along_axis(L, np.broadcast_to(yc[None, :, None], (m, len(yc), 1)), axis=2)[..., 0].sum(1)
-            correct += (Z.argmax(axis=2) == yc[None, :]).sum(axis=1)
+        Z = Xc @ coefs.transpose(0, 2, 1) + intercepts[:, None, :]  # (m, rows, k)
+        loss += per_sample_loss(yc, Z).sum(axis=1)
+        predicted = (Z[..., 0] > 0).astype(np.intp) if k == 1 else Z.argmax(axis=2)
+        correct += (predicted == yc[None, :]).sum(axis=1)
     return HistoryCurves(model.history_iterations_[keep], loss / n, correct / n)

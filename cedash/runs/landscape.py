@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cedash.model.losses import log_softmax, softplus
+from cedash.model.objectives import per_sample_loss
 
 
 def weight_names(model, feature_names) -> list[str]:
@@ -78,12 +78,7 @@ def _losses(X, y_idx, k, base_theta, i, j, A, B, alpha, chunk=4_000_000):
         da = (A[s : s + step] - ai)[:, None, None]
         db = (B[s : s + step] - bj)[:, None, None]
         Z = Z0[None] + da * Di[None] + db * Dj[None]  # (p, n, k)
-        if k == 1:
-            sign = (1.0 - 2.0 * y_idx)[None, :]
-            out[s : s + step] = softplus(Z[..., 0] * sign).mean(axis=1)
-        else:
-            L = log_softmax(Z.reshape(-1, k)).reshape(Z.shape)
-            out[s : s + step] = -L[:, np.arange(n), y_idx].mean(axis=1)
+        out[s : s + step] = per_sample_loss(y_idx, Z).mean(axis=1)
     if alpha:
         sq = base_sq + sum(vals**2 for idx, vals in ((i, A), (j, B)) if idx in penalised)
         out += 0.5 * alpha * sq
