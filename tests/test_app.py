@@ -339,12 +339,12 @@ def test_landscape_draws_the_path_over_two_chosen_weights(app):
     figs = open_tab(app, "Landscape")
     land = figs["Loss landscape"]
     assert land["data"][0]["type"] == "contour"
-    assert land["layout"]["xaxis"]["title"]["text"] == "w[x1]"
+    assert land["layout"]["xaxis"]["title"]["text"] == "weight of x1"
     names = [t.get("name") for t in land["data"]]
     assert "gradient descent: start" in names and "gradient descent: end" in names
-    app.selectbox(key="land_b").set_value("b").run()
+    app.selectbox(key="land_b").set_value("bias").run()
     assert_clean(app)
-    assert figures(app)["Loss landscape"]["layout"]["yaxis"]["title"]["text"] == "b"
+    assert figures(app)["Loss landscape"]["layout"]["yaxis"]["title"]["text"] == "bias"
 
 
 def test_points_tab_shows_per_point_loss(app):

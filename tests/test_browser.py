@@ -190,7 +190,7 @@ def test_replay_slider_and_play_redraw_the_model_at_an_iteration(page, app_url):
 def test_landscape_shows_the_descent_path(page, app_url):
     current = open_view(page, app_url, "Landscape", ["Loss landscape"], "&lr=2&optimizer=momentum")
     land = current["Loss landscape"]
-    assert land["xaxis"]["title"] == "w[x1]" and land["yaxis"]["title"] == "w[x2]"
+    assert land["xaxis"]["title"] == "weight of x1" and land["yaxis"]["title"] == "weight of x2"
     path = trace(land, "gradient descent")
     assert len(path["x"]) == 501 and path["x"][0] == 0 and path["y"][0] == 0
     assert trace(land, "gradient descent: start")["x"] == [0]

@@ -51,7 +51,7 @@ def test_sweep_marks_divergence_and_suggests_the_best():
 def test_landscape_of_a_two_weight_model_passes_through_the_path(moons):
     result = run(moons, RunConfig(fit_intercept=False, max_iter=100, learning_rate=2.0))
     land = loss_landscape(result, 0, 1, resolution=25)
-    assert land.names == ("w[x1]", "w[x2]")
+    assert land.names == ("weight of x1", "weight of x2")
     # With exactly two weights the surface is the loss itself: evaluate it at the path's points.
     from cedash.runs.landscape import _losses
 
@@ -65,7 +65,8 @@ def test_landscape_of_a_two_weight_model_passes_through_the_path(moons):
 def test_landscape_names_and_errors():
     result = run(load_dataset("three blobs", n_samples=90), RunConfig(max_iter=30))
     names = weight_names(result.model, result.feature_map.feature_names_)
-    assert names[:2] == ["w[0, x1]", "w[0, x2]"] and names[-1] == "b[2]" and len(names) == 9
+    assert names[:2] == ["weight of x1 for class 0", "weight of x2 for class 0"]
+    assert names[-1] == "bias for class 2" and len(names) == 9
     with pytest.raises(ValueError, match="two different"):
         loss_landscape(result, 3, 3)
     iters, path = weight_path(result.model, 0, 8)
@@ -174,7 +175,7 @@ def test_weights_figure_at_an_iteration(moons):
     fig = insight_figures.weights_figure(result, 0)
     np.testing.assert_array_equal(fig.data[0].y, 0.0)
     assert fig.layout.title.text == "Weights at iteration 0"
-    assert list(fig.data[0].x) == ["w[x1]", "w[x2]", "b"]
+    assert list(fig.data[0].x) == ["weight of x1", "weight of x2", "bias"]
 
 
 def test_sweeps_and_races_are_bounded_as_many_runs():

@@ -1,9 +1,9 @@
 """The loss landscape: training loss over a plane of two weights, and the path descent took through it.
 
 Every other weight is held at its final value, so the slice passes through the
-end of the path. Weights are named as the user sees them: ``w[x1]`` for a
-sigmoid model, ``w[class, x1]`` for softmax, and ``b`` or ``b[class]`` for the
-intercept.
+end of the path. Weights are named after their features, as the user sees them:
+"weight of x1" for a sigmoid model, "weight of x1 for class c" for softmax, and
+"bias" or "bias for class c" for the intercept.
 """
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ from cedash.model.objectives import per_sample_loss
 
 def weight_names(model, feature_names) -> list[str]:
     """Names of every learned number, in the order of ``flat_weights``."""
+    # Plain words rather than w[...] and b: the names appear on axes that people new to the maths read.
     k = model.coef_.shape[0]
     names = []
     for c in range(k):
-        prefix = "" if k == 1 else f"{model.classes_[c]}, "
-        names += [f"w[{prefix}{f}]" for f in feature_names]
-    names += ["b"] if k == 1 else [f"b[{model.classes_[c]}]" for c in range(k)]
+        suffix = "" if k == 1 else f" for class {model.classes_[c]}"
+        names += [f"weight of {f}{suffix}" for f in feature_names]
+    names += ["bias"] if k == 1 else [f"bias for class {model.classes_[c]}" for c in range(k)]
     return names
 
 
