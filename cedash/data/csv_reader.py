@@ -23,6 +23,7 @@ import os
 import re
 from array import array
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -130,6 +131,25 @@ def read_csv(
         return _numeric_dataset(names, frame, lines, decimal, notes, target, drop_invalid_rows, limits, shown)
     options = {"features": features, "ignore": ignore, "missing": missing, "max_categories": max_categories}
     return _table(names, frame, lines, decimal, notes, target, options, limits, shown)
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A table's cells as read, before any column has a role: what a saved model predicts from."""
+
+    names: list[str]
+    frame: pd.DataFrame
+    lines: np.ndarray
+    decimal_comma: bool
+    name: str
+    notes: tuple[str, ...] = ()
+
+
+def read_raw(source, *, limits: Limits = DEFAULT_LIMITS, name: str | None = None) -> RawTable:
+    """The cells of a CSV table with their column names and file lines, or a :class:`DataError` saying why not."""
+    text, default_name, notes = _load_text(source, limits)
+    names, frame, lines, decimal = _read_table(text, keep_index=True, limits=limits)
+    return RawTable(names, frame, lines, decimal == ",", name or default_name or "data", tuple(notes))
 
 
 def _read_table(text: str, keep_index: bool, limits: Limits):

@@ -23,7 +23,19 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from cedash.data.columns import DATE, NUMBER, TWO_VALUES, ColumnPlan
+from cedash.data.columns import (
+    DATE,
+    EMPTY,
+    FEATURE,
+    NUMBER,
+    TARGET,
+    TWO_VALUES,
+    ColumnInfo,
+    ColumnPlan,
+    dates_to_days,
+    is_missing_text,
+    read_column,
+)
 from cedash.data.dataset import DataError, Dataset
 
 Values = Mapping[str, "np.ndarray | pd.Categorical"]
@@ -250,3 +262,76 @@ def check_width(plan: ColumnPlan, values: Values, most: int) -> None:
             f"the chosen columns make {width:,} model inputs, more than the limit of {most:,}; "
             "leave out some columns or lower the category limit"
         )
+
+
+def numeric_preparation(inputs, target: str) -> Preparation:
+    """The preparation of data that came as numbers: each input is used as it is, and a missing one is refused."""
+    columns = [ColumnInfo(name, NUMBER, FEATURE, "numbers") for name in inputs]
+    plan = ColumnPlan((*columns, ColumnInfo(target, NUMBER, TARGET, "the column to predict")), target)
+    return Preparation(plan, tuple(ColumnStep(name, NUMBER, float("nan"), (), (name,)) for name in inputs))
+
+
+def new_rows(preparation: Preparation, names: list[str], frame: pd.DataFrame, lines: np.ndarray, decimal_comma=False):
+    """The feature columns of a new table in the form :meth:`Preparation.transform` takes, or a DataError naming
+    the column that is missing or was never seen, the cell that does not fit, or the value never seen in training."""
+    known = {c.name for c in preparation.plan.columns}
+    unknown = [nm for nm in names if nm not in known]
+    if unknown:
+        raise DataError(
+            f"column {unknown[0]!r} was not in the table the model was trained on; remove it, or train a model "
+            "that uses it"
+        )
+    absent = [s.name for s in preparation.steps if s.name not in names]
+    if absent:
+        listed = ", ".join(repr(nm) for nm in absent)
+        raise DataError(f"the model needs the column{'s' if len(absent) > 1 else ''} {listed}; add it to the table")
+    values = {}
+    for step in preparation.steps:
+        cells = frame[names.index(step.name)]
+        column = _new_column(step, cells, lines, decimal_comma)
+        missing = column.codes < 0 if step.is_text else np.isnan(column)
+        if missing.any() and (preparation.plan.missing != "fill" or not _fillable(step)):
+            raise DataError(
+                f"line {int(lines[np.argmax(missing)]):,} has no value in {step.name!r} and the model was trained "
+                "without filling missing values; fill it in, or train with missing values filled"
+            )
+        values[step.name] = column
+    unseen = preparation.unseen(values)
+    if unseen:
+        name, (_, value) = next(iter(unseen.items()))
+        step = next(s for s in preparation.steps if s.name == name)
+        row = int(np.argmax(np.asarray(values[name] == value)))
+        shown = ", ".join(repr(c) for c in step.categories[:5]) + (", ..." if len(step.categories) > 5 else "")
+        raise DataError(
+            f"line {int(lines[row]):,} has {value!r} in {name!r}, a value the model never saw in training "
+            f"(it knows {shown}); use one of those"
+        )
+    return values
+
+
+def _fillable(step: ColumnStep) -> bool:
+    return step.is_text or not np.isnan(step.fill)
+
+
+def _new_column(step: ColumnStep, cells: pd.Series, lines: np.ndarray, decimal_comma: bool):
+    if step.is_text:
+        if cells.dtype.kind == "b":
+            cells = pd.Series(np.where(cells.to_numpy(dtype=bool), "True", "False"))
+        text = cells.astype(str).str.strip()
+        missing = is_missing_text(text)
+        if set(step.categories) <= {"True", "False"}:
+            folded = text.str.lower()
+            text = text.where(~folded.isin(("true", "false")), folded.map({"true": "True", "false": "False"}))
+        return pd.Categorical(text.where(~missing).to_numpy(dtype=object))
+    if step.kind == DATE:
+        text = cells.astype(str).str.strip()
+        missing = is_missing_text(text)
+        days = dates_to_days(text, missing)
+        if days is None:
+            raise DataError(f"column {step.name!r} must hold dates, as in training; check its values")
+        return days
+    parsed = read_column(cells, decimal_comma)
+    if parsed.kind not in (NUMBER, EMPTY):
+        row, cell = parsed.first_text or (0, str(cells.iloc[0]))
+        raise DataError(f"column {step.name!r} must hold numbers, but line {int(lines[row]):,} has {cell!r}")
+    return parsed.values
