@@ -1,4 +1,5 @@
-"""The command line: ``cedash fit`` trains on a CSV file or a built-in set, ``cedash loss`` scores predictions.
+"""The command line: ``cedash fit`` trains on a CSV file or a built-in set, ``cedash predict`` uses a saved
+model on new rows, ``cedash loss`` scores predictions.
 
 Bad input of any kind ends with exit status 2 and one line on stderr starting
 ``error:``; a user never sees a traceback. Results go to stdout, the progress
@@ -16,12 +17,14 @@ import time
 from cedash.config import DEFAULTS as D
 from cedash.config import RunConfig
 from cedash.data.builtin_datasets import dataset_names, load_dataset
-from cedash.data.csv_reader import InvalidRowsError, read_csv
+from cedash.data.columns import DEFAULT_MAX_CATEGORIES, LEFT_OUT
+from cedash.data.csv_reader import read_csv, read_raw
 from cedash.data.dataset import DataError
 from cedash.limits import Limits
 from cedash.model.losses import cross_entropy_loss
 from cedash.model.optimizers import OPTIMIZERS
-from cedash.runs import experiment
+from cedash.runs import experiment, export
+from cedash.runs.saved_model import SavedModel
 
 BAD_INPUT = 2
 
@@ -62,13 +65,32 @@ def build_parser() -> argparse.ArgumentParser:
         prog="cedash",
         description="See and tune how a classifier learns by gradient descent on the cross-entropy loss.",
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{fit,loss}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{fit,predict,loss}")
 
     fit = commands.add_parser("fit", help="train a classifier on a CSV file or a built-in data set")
     fit.add_argument("data", nargs="?", metavar="DATA.csv", help="the CSV file to train on ('-' reads standard input)")
     fit.add_argument("--dataset", metavar="NAME", help=f"a built-in data set instead: {', '.join(dataset_names())}")
     fit.add_argument("--target", metavar="COL", help="the column to predict (default: label/target/class/y or last)")
-    fit.add_argument("--drop-invalid-rows", action="store_true", help="drop rows with missing or infinite values")
+    fit.add_argument("--features", type=_names, metavar="A,B", help="use exactly these columns as features")
+    fit.add_argument("--ignore", type=_names, default=(), metavar="C,D", help="leave these columns out")
+    fit.add_argument(
+        "--missing",
+        choices=("drop", "fill"),
+        default="drop",
+        help="rows missing a feature value: drop them (default), or fill numbers with the median and text with "
+        "the most frequent value of the training part",
+    )
+    fit.add_argument(
+        "--max-categories",
+        type=positive_int,
+        default=DEFAULT_MAX_CATEGORIES,
+        metavar="N",
+        help=f"the category limit: a text column with up to N values becomes N 0/1 columns (default "
+        f"{DEFAULT_MAX_CATEGORIES})",
+    )
+    fit.add_argument(
+        "--drop-invalid-rows", action="store_true", help="drop rows with missing or infinite values (the default)"
+    )
     fit.add_argument("--n-samples", type=positive_int, default=200, metavar="N", help="points in a built-in shape")
     fit.add_argument("--noise", type=non_negative_float, default=0.2, metavar="F", help="noise of a built-in shape")
     fit.add_argument(
@@ -104,6 +126,12 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--seed", type=seed_int, default=D.seed, metavar="S", help="seed for split, batches and data")
     fit.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
     fit.add_argument("--history", metavar="FILE.csv", help="write the loss at every iteration to this CSV file")
+    fit.add_argument("--save", metavar="MODEL.json", help="write the trained model, with its preparation, here")
+
+    predict = commands.add_parser("predict", help="predict the class of every row of a CSV file with a saved model")
+    predict.add_argument("model", metavar="MODEL.json", help="a model written by 'cedash fit --save' or the dashboard")
+    predict.add_argument("data", metavar="NEW.csv", help="rows with the model's columns, in any order ('-': stdin)")
+    predict.add_argument("--output", metavar="FILE.csv", help="write the predictions here instead of to stdout")
 
     loss = commands.add_parser("loss", help="the mean binary cross-entropy of predicted probabilities")
     loss.add_argument("--y-true", required=True, metavar="LIST", help="true labels, 0 or 1, e.g. 1,0,1,0")
@@ -114,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        return _fit(args) if args.command == "fit" else _loss(args)
+        return {"fit": _fit, "predict": _predict, "loss": _loss}[args.command](args)
     except (UsageError, DataError, ValueError, OSError) as exc:
         _fail(exc)
         return BAD_INPUT
@@ -157,35 +185,57 @@ def _fit(args) -> int:
             progress.close()
     if args.history:
         _write_history(args.history, result.loss_curve)
+    if args.save:
+        _write(args.save, export.model_json(result), "the model")
     summary = _json_safe(result.summary())
     if args.json:
+        summary["notes"] = list(_notes(result))
+        summary["weights"] = _json_safe(result.weights().to_dict(orient="records"))
+        if result.preparation is not None:
+            summary["columns"] = _columns(result.preparation)
         print(json.dumps(summary, allow_nan=False))
     else:
         print(_human(result, summary, data))
     return 0
 
 
+def _names(text: str) -> tuple[str, ...]:
+    names = tuple(part.strip() for part in text.split(","))
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"expected column names separated by commas, not {text!r}")
+    return names
+
+
 def _load(args, limits: Limits):
     if (args.data is None) == (args.dataset is None):
         raise UsageError("give either a CSV file or --dataset NAME, not both or neither")
     if args.dataset is not None:
-        if args.target is not None:
-            raise UsageError("--target applies to CSV files; a built-in data set has its own target")
+        for flag, value in (("--target", args.target), ("--features", args.features), ("--ignore", args.ignore)):
+            if value:
+                raise UsageError(f"{flag} applies to CSV files; a built-in data set has its own columns")
         return load_dataset(args.dataset, args.n_samples, args.noise, args.seed, limits=limits)
-    try:
-        source = sys.stdin.buffer if args.data == "-" else args.data
-        return read_csv(source, args.target, drop_invalid_rows=args.drop_invalid_rows, limits=limits)
-    except InvalidRowsError as exc:
-        raise DataError(f"{exc} with --drop-invalid-rows") from None
+    source = sys.stdin.buffer if args.data == "-" else args.data
+    return read_csv(
+        source,
+        args.target,
+        limits=limits,
+        features=args.features,
+        ignore=args.ignore,
+        missing=args.missing,
+        max_categories=args.max_categories,
+    )
 
 
 def _write_history(path: str, losses) -> None:
+    _write(path, "iteration,loss\n" + "".join(f"{i},{float(v)!r}\n" for i, v in enumerate(losses)), "the history")
+
+
+def _write(path: str, text: str, what: str) -> None:
     try:
         with open(path, "w", newline="", encoding="utf-8") as fh:
-            fh.write("iteration,loss\n")
-            fh.writelines(f"{i},{float(v)!r}\n" for i, v in enumerate(losses))
+            fh.write(text)
     except OSError as exc:
-        raise OSError(f"cannot write the history to {path!r}: {exc.strerror or exc}") from None
+        raise OSError(f"cannot write {what} to {path!r}: {exc.strerror or exc}") from None
 
 
 def _json_safe(value):
@@ -199,12 +249,28 @@ def _json_safe(value):
     return value
 
 
+def _notes(result) -> tuple[str, ...]:
+    parts = [result.train] + ([result.test] if result.test is not None else [])
+    return tuple(dict.fromkeys(note for part in parts for note in part.notes))
+
+
+def _columns(preparation) -> list[dict]:
+    """Every column with its kind, role and note, and the model inputs made from it."""
+    made = {step.name: list(step.outputs) for step in preparation.steps}
+    return [
+        {"column": c.name, "kind": c.kind, "role": c.role, "note": c.note, "inputs": made.get(c.name, [])}
+        for c in preparation.plan.columns
+    ]
+
+
 def _human(result, summary: dict, data) -> str:
     out = [
         f"data: {data.name}, {data.n_samples:,} rows, {data.n_features} features, "
         f"classes {', '.join(map(str, summary['classes']))}"
     ]
-    out += [f"note: {note}" for note in result.train.notes]
+    if result.preparation is not None:
+        out += _column_lines(result.preparation)
+    out += [f"note: {note}" for note in _notes(result)]
     added = result.feature_map.added_features_
     if added:
         out.append(f"added features: {', '.join(added)}")
@@ -214,17 +280,44 @@ def _human(result, summary: dict, data) -> str:
     out.append(split)
     stopped = f" (diverged at iteration {summary['diverged']})" if summary["diverged"] is not False else ""
     out.append(f"iterations: {summary['n_iter']:,}{stopped}, {summary['fit_seconds']:.2f} s")
-    out.append(f"train loss {_num(summary['train_loss'])}, accuracy {_pct(summary['train_accuracy'])}")
+    scores = f"train loss {_num(summary['train_loss'])}, accuracy {_pct(summary['train_accuracy'])}"
     if "test_loss" in summary:
-        out.append(f"test loss {_num(summary['test_loss'])}, accuracy {_pct(summary['test_accuracy'])}")
+        scores += f"; test loss {_num(summary['test_loss'])}, accuracy {_pct(summary['test_accuracy'])}"
+    out.append(scores)
     if result.model.diverged_at_ is not None:
-        out.append(f"divergence: {result.model.divergence_reason_}; try a smaller --lr")
-    names = summary["features"]
-    for k, row in enumerate(summary["coef"]):
-        label = "" if len(summary["coef"]) == 1 else f" (class {summary['classes'][k]})"
-        weights = ", ".join(f"{nm} {_num(w)}" for nm, w in zip(names, row, strict=True))
-        out.append(f"weights{label}: {weights}; intercept {_num(summary['intercept'][k])}")
+        out.append(f"divergence: {result.model.divergence_reason_}; {_advice(result)}")
+    out += _weight_lines(result, summary)
     return "\n".join(out)
+
+
+def _column_lines(preparation) -> list[str]:
+    used = [f"{s.name}" + ("" if s.outputs == (s.name,) else f" -> {', '.join(s.outputs)}") for s in preparation.steps]
+    lines = [f"features: {'; '.join(used)}"]
+    lines += [f"left out {c.name}: {c.note}" for c in preparation.plan.columns if c.role == LEFT_OUT]
+    return lines
+
+
+def _advice(result) -> str:
+    if not result.config.standardize and result.spread_ratio > experiment.WIDE_SCALES:
+        return (
+            f"the inputs' spreads differ {result.spread_ratio:,.0f}-fold, so standardise them first "
+            "(leave out --no-standardize)"
+        )
+    return "try a smaller --lr"
+
+
+def _weight_lines(result, summary: dict) -> list[str]:
+    table = result.weights()
+    classes = summary["classes"]
+    lines = []
+    for k, label in enumerate(classes if len(summary["coef"]) > 1 else classes[-1:]):
+        lines.append(
+            f"weights toward {label}, largest first (per standard deviation; per unit of the input), "
+            f"intercept {_num(summary['intercept'][k])}:"
+        )
+        rows = table[table["class"] == label]
+        lines += [f"  {r.input}: {r.standardized:+.4f}; {r.per_unit:+.6g}" for r in rows.itertuples()]
+    return lines
 
 
 def _num(v) -> str:
@@ -260,6 +353,28 @@ class _Progress:
         if self.drawn:
             sys.stderr.write("\n")
             sys.stderr.flush()
+
+
+# -- predict -----------------------------------------------------------------------------------------------------------
+
+
+def _predict(args) -> int:
+    limits = Limits.from_env()
+    try:
+        with open(args.model, "rb") as fh:
+            text = fh.read(limits.max_upload_bytes + 1)
+    except FileNotFoundError:
+        raise DataError(f"there is no model file {args.model!r}; check the path") from None
+    except OSError as exc:
+        raise DataError(f"the model file {args.model!r} cannot be read ({exc.strerror or exc})") from None
+    model = SavedModel.from_json(text)
+    table = read_raw(sys.stdin.buffer if args.data == "-" else args.data, limits=limits)
+    predictions = export.frame_csv(model.predict(table))
+    if args.output:
+        _write(args.output, predictions, "the predictions")
+    else:
+        sys.stdout.write(predictions)
+    return 0
 
 
 # -- loss --------------------------------------------------------------------------------------------------------------

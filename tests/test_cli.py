@@ -292,7 +292,6 @@ def write(tmp_path, text, name="data.csv"):
         (b"", "error: the file is empty"),
         (b"x,y,label\n", "the file has a header line but no data rows"),
         (b"x,y,label\n1,2,a\n3,4,a\n", "the target column 'label' holds only one class ('a')"),
-        (b"x,c,label\n1,red,0\n2,blue,1\n", "column 'c' must hold numbers to be a feature, but line 2 has 'red'"),
         (b"x,y,label\n1,2,0\n3,4\n", "line 3 has 2 fields but the header has 3"),
         (b"PK\x03\x04\x00\x00", "looks like an Excel workbook"),
         (b"\x00\x01\x02", "the file is not text"),
@@ -305,11 +304,11 @@ def test_fit_bad_csv_files(in_process, tmp_path, content, message):
 MISSING = "x,y,label\n" + "".join(f"{i},{'' if i == 3 else i * 2},{i % 2}\n" for i in range(12))
 
 
-def test_missing_values_point_to_the_flag_that_drops_them(tmp_path):
-    proc = cedash("fit", write(tmp_path, MISSING))
-    assert_bad_input(
-        proc, "1 row has a missing value, on line 5 in column 'y'; fill it in, or drop that row with --drop"
-    )
+def test_missing_values_are_dropped_by_default_with_a_note(tmp_path):
+    # Issue 12 reverses the refusal: incomplete rows are left out, and the note says how many and where.
+    proc = cedash("fit", write(tmp_path, MISSING), "--test-size", "0")
+    assert proc.returncode == 0, proc.stderr
+    assert "note: dropped 1 row with missing values (line 5) in 'y' (1)" in proc.stdout
 
 
 def test_drop_invalid_rows_fits_the_rest_and_says_so(tmp_path):

@@ -279,22 +279,33 @@ def test_a_non_numeric_feature_column():
         b"x,colour,label\n1,red,0\n2,blue,1\n3,red,0\n",
         r"^column 'colour' must hold numbers to be a feature, but line 2 has 'red' and 2 others; fix the values, "
         r"remove the column, or choose it as the target$",
+        drop_invalid_rows=False,
     )
     assert type(err) is DataError
 
 
 def test_one_bad_number_names_its_line():
-    fails(b"x,y,label\n1,2,0\n2,3..5,1\n", r"^column 'y' must hold numbers to be a feature, but line 3 has '3\.\.5';")
+    fails(
+        b"x,y,label\n1,2,0\n2,3..5,1\n",
+        r"^column 'y' must hold numbers to be a feature, but line 3 has '3\.\.5';",
+        features=["x", "y"],
+    )
 
 
 def test_code_in_a_cell_is_only_ever_text():
     fails(
-        b"x,y,label\n1,__import__('os').system('false'),0\n", r"line 2 has \"__import__\('os'\)\.system\('fa\.\.\.\";"
+        b"x,y,label\n1,__import__('os').system('false'),0\n",
+        r"line 2 has \"__import__\('os'\)\.system\('fa\.\.\.\";",
+        drop_invalid_rows=False,
     )
 
 
 def test_a_column_with_no_values():
-    fails(b"x,empty,label\n1,,0\n2,,1\n", r"^column 'empty' has no values; fill it in or remove the column$")
+    fails(
+        b"x,empty,label\n1,,0\n2,,1\n",
+        r"^column 'empty' has no values; fill it in or remove the column$",
+        features=["x", "empty"],
+    )
 
 
 MISSING = b"x,y,label\n1,,0\n2,3,1\n4,NA,0\n5,6,\n7,8,1\n9,10,0\n"
@@ -305,6 +316,7 @@ def test_missing_values_say_how_many_and_where():
         MISSING,
         r"^3 of 6 rows have missing values, on lines 2, 4 and 5 in columns 'y', 'label'; "
         r"fill them in, or drop those rows$",
+        drop_invalid_rows=False,
     )
     assert isinstance(err, InvalidRowsError)
     assert (err.n_rows, err.lines) == (3, (2, 4, 5))
@@ -314,33 +326,43 @@ def test_one_missing_value():
     fails(
         b"x,y,label\n1,2,0\n3,,1\n",
         r"^1 row has a missing value, on line 3 in column 'y'; fill it in, or drop that row$",
+        drop_invalid_rows=False,
     )
 
 
 def test_infinite_values():
-    fails(b"x,y,label\n1,inf,0\n2,3,1\n-Infinity,1e999,0\n", r"^2 of 3 rows have infinite values, on lines 2 and 4 in")
+    fails(
+        b"x,y,label\n1,inf,0\n2,3,1\n-Infinity,1e999,0\n",
+        r"^2 of 3 rows have infinite values, on lines 2 and 4 in",
+        drop_invalid_rows=False,
+    )
 
 
 def test_missing_and_infinite_values_together():
     fails(
         b"x,label\n1,0\n,1\ninf,0\n2,1\n",
         r"^2 of 4 rows have missing or infinite values, on lines 3 and 4 in column 'x'",
+        drop_invalid_rows=False,
     )
 
 
 def test_many_missing_values_list_the_first_five_lines():
     text = "x,label\n" + "".join(f"{'' if i % 2 else i},{i % 3}\n" for i in range(40))
-    fails(text, r"^20 of 40 rows have missing values, on lines 3, 5, 7, 9, 11 and 15 more in column 'x'")
+    fails(
+        text,
+        r"^20 of 40 rows have missing values, on lines 3, 5, 7, 9, 11 and 15 more in column 'x'",
+        drop_invalid_rows=False,
+    )
 
 
 def test_line_numbers_count_blank_lines_and_quoted_line_breaks():
     # The header is line 1; a value spanning lines 3-4 and a blank line 5 come before the bad row on line 6.
     raw = b'x,y,label\n1,2,"a"\n2,3,"two\nlines"\n\n,4,a\n'
-    fails(raw, r"^1 row has a missing value, on line 6 in column 'x'")
+    fails(raw, r"^1 row has a missing value, on line 6 in column 'x'", drop_invalid_rows=False)
 
 
 def test_line_numbers_count_leading_blank_lines():
-    fails(b"\n\nx,label\n1,0\n,1\n", r"on line 5 in column 'x'")
+    fails(b"\n\nx,label\n1,0\n,1\n", r"on line 5 in column 'x'", drop_invalid_rows=False)
 
 
 def test_dropping_invalid_rows_is_an_explicit_choice_that_leaves_a_note():

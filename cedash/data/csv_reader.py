@@ -22,21 +22,27 @@ import io
 import os
 import re
 from array import array
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from cedash.data.columns import (
+    DEFAULT_MAX_CATEGORIES,
+    MISSING_TOKENS,
+    TARGET_NAMES,
+    guess_target_column,
+    plan_columns,
+    read_column,
+    resolve_name,
+)
 from cedash.data.dataset import DataError, Dataset
+from cedash.data.preparation import check_width, table_dataset
 from cedash.limits import DEFAULT_LIMITS, Limits
 
-TARGET_NAMES = ("label", "target", "class", "y")
-"""Column names taken as the target, in this order of preference, when the user names none."""
-
 DELIMITERS = (",", ";", "\t")
-
-MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "?", "-", "#n/a", "missing"})
-"""How spreadsheets and R write a missing number; matched after stripping and lower-casing."""
 
 _BINARY_SIGNATURES = (
     (b"PK\x03\x04", "an Excel workbook or another zip archive; save the sheet as CSV text"),
@@ -88,20 +94,66 @@ def read_csv(
     source,
     target: str | None = None,
     *,
-    drop_invalid_rows: bool = False,
+    drop_invalid_rows: bool | None = None,
     limits: Limits = DEFAULT_LIMITS,
     name: str | None = None,
+    features: Iterable[str] | None = None,
+    ignore: Iterable[str] = (),
+    missing: str = "drop",
+    max_categories: int = DEFAULT_MAX_CATEGORIES,
 ) -> Dataset:
     """Read a CSV table into a :class:`Dataset`, or raise :class:`DataError` saying why it can't be used.
 
     ``source`` is the file's bytes, its text (a ``str`` holding a line break), a
     path, or a binary file object such as an upload. ``target`` names the column
-    to predict; by default :func:`guess_target` picks it. Every other column is
-    a feature and must be numeric. Rows with a missing or infinite value are an
-    error unless ``drop_invalid_rows`` is true, when they are dropped and a note
-    saying so is added to the data set's ``notes``.
+    to predict; by default :func:`~cedash.data.columns.guess_target_column` picks it.
+
+    Every other column gets a role (see :mod:`cedash.data.columns`): by default
+    every usable column is a feature, and ID-like, free-text, constant, date and
+    many-valued columns are left out with a note; ``features`` names exactly the
+    columns to use, ``ignore`` columns to leave out. Text columns of up to
+    ``max_categories`` values become 0/1 columns. Rows with no target are left
+    out; rows missing a feature value are dropped (``missing="drop"``) or filled
+    in (``missing="fill"``), and the ``notes`` say which and how many. The data
+    set's ``table`` keeps the columns and their roles, so a run fits the
+    preparation on its training part only.
+
+    ``drop_invalid_rows`` (True or False) asks for the reading made before
+    column roles, for callers not yet moved to them: every feature must be
+    numeric, and rows with missing or infinite values are an error unless it is
+    true, when they are dropped with a note.
     """
     text, default_name, notes = _load_text(source, limits)
+    names, frame, lines, decimal = _read_table(text, keep_index=drop_invalid_rows is None, limits=limits)
+    del text  # the table holds it all now; at a million rows the text is another 165 MB
+    shown = name or default_name or "data"
+    if drop_invalid_rows is not None:
+        return _numeric_dataset(names, frame, lines, decimal, notes, target, drop_invalid_rows, limits, shown)
+    options = {"features": features, "ignore": ignore, "missing": missing, "max_categories": max_categories}
+    return _table(names, frame, lines, decimal, notes, target, options, limits, shown)
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A table's cells as read, before any column has a role: what a saved model predicts from."""
+
+    names: list[str]
+    frame: pd.DataFrame
+    lines: np.ndarray
+    decimal_comma: bool
+    name: str
+    notes: tuple[str, ...] = ()
+
+
+def read_raw(source, *, limits: Limits = DEFAULT_LIMITS, name: str | None = None) -> RawTable:
+    """The cells of a CSV table with their column names and file lines, or a :class:`DataError` saying why not."""
+    text, default_name, notes = _load_text(source, limits)
+    names, frame, lines, decimal = _read_table(text, keep_index=True, limits=limits)
+    return RawTable(names, frame, lines, decimal == ",", name or default_name or "data", tuple(notes))
+
+
+def _read_table(text: str, keep_index: bool, limits: Limits):
+    """Column names, the cells as pandas read them, each row's line in the file, and the decimal mark."""
     text, line_offset = _trim_blank_lines(text)
     if not text.strip():
         raise DataError("the file is empty; upload a CSV file with a header line and rows of data")
@@ -111,8 +163,80 @@ def read_csv(
     if not lines.size:
         raise DataError("the file has a header line but no data rows; add rows of data below the header")
     frame = _parse(text, delimiter, decimal, len(header), lines, line_offset)
-    del text  # the table holds it all now; at a million rows the text is another 165 MB
-    names, frame, lines = _clean_table(header, frame, lines)
+    names, frame, lines = _clean_table(header, frame, lines, keep_index)
+    return names, frame, lines, decimal
+
+
+def _table(names, frame, lines, decimal, notes, target, options, limits: Limits, name: str) -> Dataset:
+    """The table with column roles: its Dataset holds the preparation fitted on every kept row."""
+    parsed = {nm: read_column(frame[j], decimal == ",") for j, nm in enumerate(names)}
+    target_name = resolve_name(names, target) if target is not None else guess_target_column(names, parsed)
+    y, y_missing = _labels(frame[names.index(target_name)])
+    del frame
+    if y_missing.all():
+        raise DataError(f"the target column {target_name!r} has no values; choose another column as the target")
+    if y_missing.any():
+        n = int(y_missing.sum())
+        where = _line_list(lines[y_missing])
+        notes.append(f"left out {_count(n, 'row')} with no value in the target {target_name!r} ({where})")
+    _check_classes(_finish_labels(y[~y_missing]), target_name, limits)
+    plan = plan_columns(names, parsed, target_name, lines=lines, **options)
+    keep = ~y_missing
+    if plan.missing == "drop":
+        keep = _drop_incomplete(plan, parsed, keep, lines, notes)
+    else:
+        _note_gaps(plan, parsed, keep, notes)
+    rows = np.flatnonzero(keep)
+    y = _finish_labels(y[rows])
+    if len(rows) < keep.size and len(np.unique(y)) < 2:
+        raise DataError(
+            f"after dropping the rows with missing values, the target {target_name!r} holds only one class "
+            f"({_shorten(y[0].item())!r}); fill missing values instead, or leave out the columns that miss them"
+        )
+    whole = len(rows) == keep.size
+    values = {c.name: parsed[c.name].values if whole else parsed[c.name].values[rows] for c in plan.features}
+    check_width(plan, values, limits.max_columns)
+    return table_dataset(plan, values, lines[rows], y, name, notes)
+
+
+def _drop_incomplete(plan, parsed, keep: np.ndarray, lines: np.ndarray, notes: list[str]) -> np.ndarray:
+    """``keep`` without the rows that miss a feature value; a note says how many, where and in which columns."""
+    bad = np.zeros_like(keep)
+    counts = {}
+    for info in plan.features:
+        column_missing = parsed[info.name].missing_mask() & keep
+        if column_missing.any():
+            counts[info.name] = int(column_missing.sum())
+            bad |= column_missing
+    if not bad.any():
+        return keep
+    columns = ", ".join(f"{nm!r} ({n:,})" for nm, n in counts.items())
+    if not (keep & ~bad).any():
+        raise DataError(
+            f"every row misses a value in {columns}, so none is left after dropping them; "
+            "fill missing values instead, or leave out those columns"
+        )
+    infinite = any(parsed[nm].n_infinite for nm in counts)
+    kind = "missing or infinite" if infinite else "missing"
+    notes.append(
+        f"dropped {_count(int(bad.sum()), 'row')} with {kind} values ({_line_list(lines[bad])}) in {columns}; "
+        "filling missing values instead keeps them"
+    )
+    return keep & ~bad
+
+
+def _note_gaps(plan, parsed, keep: np.ndarray, notes: list[str]) -> None:
+    counts = {c.name: int((parsed[c.name].missing_mask() & keep).sum()) for c in plan.features}
+    gaps = {nm: n for nm, n in counts.items() if n}
+    if gaps:
+        columns = ", ".join(f"{nm!r} ({n:,})" for nm, n in gaps.items())
+        notes.append(
+            f"missing values in {columns} are filled with the median or most frequent value of the training part"
+        )
+
+
+def _numeric_dataset(names, frame, lines, decimal, notes, target, drop_invalid_rows, limits, name) -> Dataset:
+    """Every column but the target must hold numbers; rows with missing or infinite values are refused or dropped."""
     target_name = _resolve_target(names, target)
     t = names.index(target_name)
     y, y_missing = _labels(frame[t])
@@ -145,9 +269,7 @@ def read_csv(
         X, y, lines = X[~bad], y[~bad], lines[~bad]
     y = _finish_labels(y)
     _check_classes(y, target_name, limits)
-    return Dataset(
-        X, y, tuple(names[j] for j in feature_idx), target_name, name or default_name or "data", tuple(notes)
-    )
+    return Dataset(X, y, tuple(names[j] for j in feature_idx), target_name, name, tuple(notes))
 
 
 # -- getting text ------------------------------------------------------------------------------------------------------
@@ -452,8 +574,15 @@ def _parse(text: str, delimiter: str, decimal: str, width: int, lines: np.ndarra
     return frame
 
 
-def _clean_table(header: list[str], frame: pd.DataFrame, lines: np.ndarray):
-    """Drop empty rows and nameless empty columns, then check the column names."""
+INDEX_NAME = "Unnamed: 0"
+"""The name given to a nameless first column, as pandas names the row index it writes there."""
+
+
+def _clean_table(header: list[str], frame: pd.DataFrame, lines: np.ndarray, keep_index: bool = False):
+    """Drop empty rows and nameless empty columns, then check the column names.
+
+    With ``keep_index`` a nameless first column holding values is kept as :data:`INDEX_NAME`.
+    """
     text_cols = [j for j in frame.columns if frame[j].dtype.kind not in "biuf"]
     empty = {j: frame[j].astype(str).str.strip().eq("").to_numpy() for j in text_cols}
     if len(empty) == frame.shape[1]:
@@ -469,6 +598,8 @@ def _clean_table(header: list[str], frame: pd.DataFrame, lines: np.ndarray):
         raise DataError("the first line holds no column names; add a header line such as x1,x2,label")
     # A delimiter at the end of every line makes a nameless, empty last column; it is not data.
     keep = [j for j, nm in enumerate(names) if nm or not (j in empty and empty[j].all())]
+    if keep_index and keep and keep[0] == 0 and not names[0] and INDEX_NAME not in names:
+        names[0] = INDEX_NAME
     for j, nm in enumerate(names):
         if j in keep and not nm:
             raise DataError(
@@ -511,15 +642,7 @@ def _is_number(s: str) -> bool:
 
 
 def _resolve_target(names: list[str], target) -> str:
-    if target is None:
-        return guess_target(names)
-    wanted = str(target).strip()
-    if wanted in names:
-        return wanted
-    folded = [nm for nm in names if nm.casefold() == wanted.casefold()]
-    if len(folded) == 1:
-        return folded[0]
-    raise DataError(f"there is no column called {wanted!r}; the columns are {_names_list(names, 20)}")
+    return guess_target(names) if target is None else resolve_name(names, target)
 
 
 # -- values ------------------------------------------------------------------------------------------------------------

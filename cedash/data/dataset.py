@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from cedash.data.preparation import TableSource
 
 
 class DataError(ValueError):
@@ -17,6 +21,9 @@ class Dataset:
 
     ``X`` is float64 of shape (n_samples, n_features); ``y`` keeps the labels
     as they were given (ints, strings, booleans) so they can be shown back.
+    ``table``, for data read from a table with column roles, is that table
+    (:class:`~cedash.data.preparation.TableSource`): ``X`` is its preparation
+    fitted on these rows, and a run refits the preparation on its training part.
     """
 
     X: np.ndarray
@@ -25,6 +32,7 @@ class Dataset:
     target_name: str = "label"
     name: str = "data"
     notes: tuple[str, ...] = field(default=())
+    table: TableSource | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self):
         if self.X.ndim != 2 or len(self.X) != len(self.y):
@@ -45,7 +53,7 @@ class Dataset:
         return np.unique(self.y)
 
     def select_features(self, columns) -> Dataset:
-        """A copy keeping only the named (or indexed) feature columns, in the order given."""
+        """A copy keeping only the named (or indexed) feature columns, in the order given, as plain numbers."""
         idx = [c if isinstance(c, int | np.integer) else self.feature_names.index(c) for c in columns]
         return Dataset(
             self.X[:, idx], self.y, tuple(self.feature_names[i] for i in idx), self.target_name, self.name, self.notes

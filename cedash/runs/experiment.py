@@ -14,12 +14,17 @@ import numpy as np
 
 from cedash.config import DEFAULTS, RunConfig
 from cedash.data.dataset import DataError, Dataset
+from cedash.data.preparation import Preparation, prepared_parts
 from cedash.data.split import split_dataset
 from cedash.limits import DEFAULT_LIMITS, Limits
 from cedash.model.classifier import GradientDescentClassifier
 from cedash.model.features import FeatureMap
 from cedash.model.losses import binary_cross_entropy_with_logits, softmax_cross_entropy_with_logits
 from cedash.runs.history import HistoryCurves, evaluate_history
+from cedash.runs.weights import weight_table
+
+WIDE_SCALES = 100.0
+"""Spreads of inputs this many times apart make one learning rate too big for some and too small for others."""
 
 
 @dataclass
@@ -36,6 +41,24 @@ class RunResult:
     @property
     def classes(self) -> np.ndarray:
         return self.model.classes_
+
+    @property
+    def preparation(self) -> Preparation | None:
+        """How the table's columns became the model's inputs, fitted on the training part; None for numeric data."""
+        return self.train.table.preparation if self.train.table is not None else None
+
+    @property
+    def spread_ratio(self) -> float:
+        """Largest over smallest standard deviation of the training inputs before standardising (1 if fewer than two
+        vary): above :data:`WIDE_SCALES`, a diverging run needs standardising more than a smaller step."""
+        spread = self.train.X.std(axis=0)
+        spread = spread[spread > 0]
+        return float(spread.max() / spread.min()) if spread.size > 1 else 1.0
+
+    def weights(self):
+        """Each input's weight, in standardised units and per unit of the input, largest first
+        (see :func:`cedash.runs.weights.weight_table`)."""
+        return weight_table(self)
 
     @property
     def diverged_at(self) -> int | None:
@@ -95,7 +118,7 @@ class RunResult:
 
     def export(self) -> dict:
         """The trained model with every setting, for download and reuse."""
-        return {
+        out = {
             "format": "cedash-model/1",
             "dataset": self.train.name.removesuffix(" (train)"),
             "target": self.train.target_name,
@@ -104,7 +127,11 @@ class RunResult:
             "feature_map": self.feature_map.to_dict(),
             **self.summary(),
             "divergence_reason": self.model.divergence_reason_,
+            "weights": self.weights().to_dict(orient="records"),
         }
+        if self.preparation is not None:
+            out["preparation"] = self.preparation.to_dict()
+        return out
 
 
 def check_work(data: Dataset, config: RunConfig, limits: Limits = DEFAULT_LIMITS, runs: int = 1) -> None:
@@ -128,9 +155,22 @@ def check_work(data: Dataset, config: RunConfig, limits: Limits = DEFAULT_LIMITS
         )
 
 
+def split(data: Dataset, config: RunConfig) -> tuple[Dataset, Dataset | None]:
+    """Train and test parts; a table's preparation is fitted on the training part and applied to both."""
+    if data.table is None:
+        return split_dataset(data, config.test_size, config.seed)
+    # The split depends on the labels only, so splitting row numbers gives the rows at which to cut the table.
+    rows = Dataset(np.arange(data.n_samples, dtype=np.float64)[:, None], data.y, ("row",), data.target_name,
+                   data.name, data.notes)  # fmt: skip
+    train_rows, test_rows = split_dataset(rows, config.test_size, config.seed)
+    train_idx = train_rows.X[:, 0].astype(np.intp)
+    test_idx = None if test_rows is None else test_rows.X[:, 0].astype(np.intp)
+    return prepared_parts(data, train_idx, test_idx, train_rows.notes)
+
+
 def prepare(data: Dataset, config: RunConfig):
     """Split ``data`` and fit the feature map on the training part: (train, test, feature_map, mapped X_train)."""
-    train, test = split_dataset(data, config.test_size, config.seed)
+    train, test = split(data, config)
     fmap = FeatureMap(config.degree, config.standardize)
     with np.errstate(over="ignore", invalid="ignore"):
         Xtr = fmap.fit_transform(train.X, train.feature_names)

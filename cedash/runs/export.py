@@ -69,7 +69,12 @@ def defuse(text: str) -> str:
 
 def dataset_csv(data: Dataset) -> str:
     """The data as CSV, with text that a spreadsheet would run as a formula defused."""
-    frame = dataset_frame(data)
+    return frame_csv(dataset_frame(data))
+
+
+def frame_csv(frame: pd.DataFrame) -> str:
+    """A table as CSV, with names and text that a spreadsheet would run as a formula defused."""
+    frame = frame.copy()
     frame.columns = [defuse(str(name)) for name in frame.columns]
     for name in frame.columns:
         if not pd.api.types.is_numeric_dtype(frame[name]) and not pd.api.types.is_bool_dtype(frame[name]):
