@@ -188,6 +188,8 @@ if AVAILABLE:
     # LLVM from vectorising the loops around it. The exactness tests in
     # tests/test_compiled.py (one to four ulp over the whole range the kernels use) and
     # benchmarks/bench_train.py (the cedash column against numpy) are what justify them.
+    # Both are Horner chains of the same shape with different coefficients, written out line
+    # by line on purpose: a shared helper looping over a coefficient tuple stops vectorising.
     @_exact
     def exp_nonpositive(a):
         """``exp(a)`` for ``a <= 0``; below -708 it returns ``exp(-708)``, about 3e-308."""

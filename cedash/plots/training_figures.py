@@ -18,33 +18,43 @@ from cedash.runs.experiment import RunResult
 from cedash.runs.pointwise import point_losses
 
 
+def _train_and_test(train: tuple, test: tuple | None, what: str, number_format: str) -> list:
+    """A solid line for the training part, ``(x, y, name)``, and a dotted one for the test part, ``(x, y)``."""
+    x, y, name = train
+    traces = [
+        go.Scatter(
+            x=x,
+            y=y,
+            mode="lines",
+            name=name,
+            line={"color": TRAIN_COLOR, "width": 2},
+            hovertemplate=f"iteration %{{x}}<br>train {what} %{{y:{number_format}}}<extra></extra>",
+        )
+    ]
+    if test is not None:
+        traces.append(
+            go.Scatter(
+                x=test[0],
+                y=test[1],
+                mode="lines",
+                name="test",
+                line={"color": TEST_COLOR, "width": 2, "dash": "dot"},
+                hovertemplate=f"iteration %{{x}}<br>test {what} %{{y:{number_format}}}<extra></extra>",
+            )
+        )
+    return traces
+
+
 def loss_figure(
     result: RunResult, log_y: bool = False, marker_iteration: int | None = None, optimum: float | None = None
 ) -> go.Figure:
     """Training loss at every iteration, test loss at the recorded ones, and the optimum if given."""
     curve = result.loss_curve
-    penalised = result.config.alpha > 0
-    traces = [
-        go.Scatter(
-            x=np.arange(len(curve)),
-            y=curve,
-            mode="lines",
-            name="train (loss + L2 penalty)" if penalised else "train",
-            line={"color": TRAIN_COLOR, "width": 2},
-            hovertemplate="iteration %{x}<br>train loss %{y:.6g}<extra></extra>",
-        )
-    ]
-    if result.test_curves is not None:
-        traces.append(
-            go.Scatter(
-                x=result.test_curves.iterations,
-                y=result.test_curves.loss,
-                mode="lines",
-                name="test",
-                line={"color": TEST_COLOR, "width": 2, "dash": "dot"},
-                hovertemplate="iteration %{x}<br>test loss %{y:.6g}<extra></extra>",
-            )
-        )
+    train_name = "train (loss + L2 penalty)" if result.config.alpha > 0 else "train"
+    test = result.test_curves
+    traces = _train_and_test(
+        (np.arange(len(curve)), curve, train_name), (test.iterations, test.loss) if test else None, "loss", ".6g"
+    )
     if marker_iteration is not None and 0 <= marker_iteration < len(curve):
         traces.append(
             go.Scatter(
@@ -74,27 +84,13 @@ def loss_figure(
 
 def accuracy_figure(result: RunResult) -> go.Figure:
     """Share of points classified correctly at each recorded iteration."""
-    traces = [
-        go.Scatter(
-            x=result.train_curves.iterations,
-            y=result.train_curves.accuracy,
-            mode="lines",
-            name="train",
-            line={"color": TRAIN_COLOR, "width": 2},
-            hovertemplate="iteration %{x}<br>train accuracy %{y:.1%}<extra></extra>",
-        )
-    ]
-    if result.test_curves is not None:
-        traces.append(
-            go.Scatter(
-                x=result.test_curves.iterations,
-                y=result.test_curves.accuracy,
-                mode="lines",
-                name="test",
-                line={"color": TEST_COLOR, "width": 2, "dash": "dot"},
-                hovertemplate="iteration %{x}<br>test accuracy %{y:.1%}<extra></extra>",
-            )
-        )
+    train, test = result.train_curves, result.test_curves
+    traces = _train_and_test(
+        (train.iterations, train.accuracy, "train"),
+        (test.iterations, test.accuracy) if test else None,
+        "accuracy",
+        ".1%",
+    )
     look = layout("Accuracy per iteration", "iteration", "accuracy", yaxis={"range": [0, 1.02], "tickformat": ".0%"})
     return go.Figure(traces, look)
 
