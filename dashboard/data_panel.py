@@ -8,6 +8,7 @@ from functools import partial
 import streamlit as st
 
 from cedash.data.builtin_datasets import DATASETS, load_dataset
+from cedash.data.columns import DEFAULT_MAX_CATEGORIES
 from cedash.data.csv_reader import read_csv
 from cedash.data.dataset import DataError, Dataset
 from cedash.data.table import add_row, drop_row, frame_to_dataset
@@ -35,51 +36,150 @@ def builtin_data() -> tuple[Dataset, str]:
     return data, f"builtin|{name}|{n}|{noise}|{seed}"
 
 
+ROLE_CHOICES = ("feature", "target", "left out")
+MISSING_CHOICES = {"drop": "Leave those rows out", "fill": "Fill the gaps (median, most frequent)"}
+
+
 def uploaded_data() -> tuple[Dataset | None, str]:
+    """The uploaded table with its column roles, read again whenever the user changes a role or an option.
+
+    The file's bytes stay in the session, so the target, the roles and the options can change at any
+    time without uploading again; a file that cannot be used leaves the last good one on screen.
+    """
     upload = st.file_uploader(
         "CSV file",
         type=["csv", "txt", "tsv"],
         key="upload",
-        help="A table with one row per point: numeric feature columns and one column of labels.",
+        help="A table with one row per point and one column to predict. Text, yes/no and ID columns, gaps "
+        "and columns on different scales are all fine: each column gets a role, shown below.",
         max_upload_size=max(1, LIMITS.max_upload_bytes // (1024 * 1024)),
     )
     state = st.session_state
-    drop = st.checkbox(
-        "Drop rows with missing or infinite values",
-        key="drop_bad",
-        help="Rows with an empty or infinite value cannot be trained on. Tick to leave them out.",
-    )
     if upload is not None:
         raw = upload.getvalue()
         digest = hashlib.sha1(raw).hexdigest()[:12]
-        target = state.get("target") if state.get("target_for") == digest else None
-        try:
-            data = read_csv(raw, target=target, drop_invalid_rows=drop, limits=LIMITS, name=upload.name)
-        except DataError as exc:
-            st.error(literal(f"{upload.name}: {exc}"))
-            if "good_upload" in state:
-                st.caption(literal(f"Still showing the last file that worked, {state.good_upload[0].name}."))
-        else:
-            state.good_upload = (data, digest)
-            state.target_for = digest
-    if "good_upload" not in state:
-        st.info("Upload a CSV file to train on your own data. Until then the built-in data set is used.")
+        if state.get("upload_file", (None, None, None))[2] != digest:
+            state.upload_file = (upload.name, raw, digest)
+            state.upload_roles = {}
+            state.pop("upload_target", None)
+    if "upload_file" not in state:
+        st.info(
+            "Upload a CSV file to train on your own data. Until then the page shows the built-in data set "
+            "chosen below.",
+            icon=":material/upload_file:",
+        )
         return None, ""
-    data, digest = state.good_upload
-    columns = [*data.feature_names, data.target_name]
-    keep("target")
-    if state.get("target") not in columns:
-        state.target = data.target_name
+    name, raw, digest = state.upload_file
+    c1, c2 = st.columns(2)
+    c1.radio("Rows with gaps", list(MISSING_CHOICES), key="missing", format_func=MISSING_CHOICES.get)
+    c2.number_input(
+        "Most categories",
+        2,
+        200,
+        value=DEFAULT_MAX_CATEGORIES,
+        key="max_categories",
+        help="A text column with up to this many different values becomes one 0/1 column per value; "
+        "one with more is left out (raise this to use it).",
+    )
+    try:
+        data = read_upload(raw, name, state.get("upload_target"), state.get("upload_roles", {}))
+    except DataError as exc:
+        st.error(literal(f"{name}: {exc}"), icon=":material/error:")
+        target_picker(state.get("upload_columns", ()))
+        good = state.get("good_upload")
+        if good is None:
+            st.caption("Until the file can be used, the page shows the built-in data set chosen below.")
+            return None, ""
+        st.caption(literal(f"Still showing the last table that worked, {good[0].name}."))
+        return good
+    key = f"upload|{digest}|{data.target_name}|{sorted(state.get('upload_roles', {}).items())}|{state.missing}|"
+    key += str(state.max_categories)
+    state.good_upload = (data, key)
+    state.upload_columns = tuple(data.table.plan.frame()["column"]) if data.table is not None else ()
+    target_picker(state.upload_columns, data.target_name)
+    roles_editor(data)
+    return data, key
+
+
+def read_upload(raw: bytes, name: str, target: str | None, roles: dict) -> Dataset:
+    """The upload read with the user's target, roles and options; cached per session by all of them."""
+    state = st.session_state
+    options = {"missing": state.get("missing", "drop"), "max_categories": int(state.get("max_categories", 10))}
+    cache_key = (hashlib.sha1(raw).hexdigest(), target, tuple(sorted(roles.items())), tuple(options.items()))
+    cached = state.setdefault("upload_reads", {})
+    if cache_key in cached:
+        return cached[cache_key]
+    data = read_csv(raw, target=target, limits=LIMITS, name=name, **options)
+    forced = {c for c, role in roles.items() if role == "feature"}
+    dropped = {c for c, role in roles.items() if role == "left out"}
+    if forced or dropped:
+        inferred = [c.name for c in data.table.plan.features]
+        features = [c for c in inferred if c not in dropped] + sorted(forced - set(inferred) - {data.target_name})
+        data = read_csv(raw, target=data.target_name, features=features, limits=LIMITS, name=name, **options)
+    cached.clear()  # one table per session: a million-row upload is large
+    cached[cache_key] = data
+    return data
+
+
+def target_picker(columns, current: str | None = None) -> None:
+    """The column to predict, changeable at any time; the table is read again with it."""
+    if not columns:
+        return
+    state = st.session_state
+    if state.get("upload_target") not in columns:
+        state.upload_target = current if current in columns else None
+    index = list(columns).index(state.upload_target) if state.upload_target in columns else None
     st.selectbox(
         "Target column",
         columns,
+        index=index,
         key="target",
-        help="The column that holds the class of each row; the others are the features.",
+        on_change=_target_changed,
+        help="The column that holds the class of each row; the other columns' roles are shown below.",
     )
-    remember("target")
-    if state.target != data.target_name and upload is None:
-        st.caption("Upload the file again to change its target column.")
-    return data, f"upload|{digest}|{data.target_name}|{drop}"
+
+
+def _target_changed() -> None:
+    state = st.session_state
+    state.upload_target = state.target
+    state.upload_roles.pop(state.target, None)
+
+
+def roles_editor(data: Dataset) -> None:
+    """Every column, the kind of values found in it, its role and why; the role column can be changed."""
+    plan = data.table.plan.frame() if data.table is not None else None
+    if plan is None:
+        return
+    state = st.session_state
+    state.roles_shown = plan
+    st.caption("Each column's role: change a role to use a column, leave it out, or make it the target.")
+    # A new key whenever the roles change: the editor then starts from the table as read, not replaying
+    # its previous edits onto it.
+    key = "roles_" + hashlib.sha1(repr((data.target_name, tuple(plan["role"]))).encode()).hexdigest()[:10]
+    st.data_editor(
+        plan,
+        key=key,
+        hide_index=True,
+        width="stretch",
+        disabled=["column", "kind", "note"],
+        column_config={"role": st.column_config.SelectboxColumn("role", options=ROLE_CHOICES, required=True)},
+        on_change=_roles_changed,
+        args=(key,),
+    )
+    for note in data.notes:
+        st.caption(literal(note))
+
+
+def _roles_changed(key: str) -> None:
+    state = st.session_state
+    plan = state.roles_shown
+    for row, change in state[key].get("edited_rows", {}).items():
+        column, role = plan["column"].iloc[int(row)], change.get("role")
+        if role == "target":
+            state.upload_target = state.target = column
+            state.upload_roles.pop(column, None)
+        elif role in ("feature", "left out"):
+            state.upload_roles[column] = role
 
 
 def display_features(data: Dataset) -> Dataset:
