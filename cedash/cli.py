@@ -66,8 +66,24 @@ def build_parser() -> argparse.ArgumentParser:
         description="See and tune how a classifier learns by gradient descent on the cross-entropy loss.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="{fit,predict,loss}")
+    _add_fit(commands)
+    _add_predict(commands)
+    _add_loss(commands)
+    return parser
 
+
+def _add_fit(commands) -> None:
+    """``cedash fit``: the data, the run settings, and where the results go."""
     fit = commands.add_parser("fit", help="train a classifier on a CSV file or a built-in data set")
+    _add_data_arguments(fit)
+    _add_training_arguments(fit)
+    fit.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
+    fit.add_argument("--history", metavar="FILE.csv", help="write the loss at every iteration to this CSV file")
+    fit.add_argument("--save", metavar="MODEL.json", help="write the trained model, with its preparation, here")
+
+
+def _add_data_arguments(fit) -> None:
+    """Where ``fit`` reads its data and which columns and rows it keeps."""
     fit.add_argument("data", nargs="?", metavar="DATA.csv", help="the CSV file to train on ('-' reads standard input)")
     fit.add_argument("--dataset", metavar="NAME", help=f"a built-in data set instead: {', '.join(dataset_names())}")
     fit.add_argument("--target", metavar="COL", help="the column to predict (default: label/target/class/y or last)")
@@ -93,6 +109,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fit.add_argument("--n-samples", type=positive_int, default=200, metavar="N", help="points in a built-in shape")
     fit.add_argument("--noise", type=non_negative_float, default=0.2, metavar="F", help="noise of a built-in shape")
+
+
+def _add_training_arguments(fit) -> None:
+    """The settings of the run, each defaulting to cedash's one set of defaults."""
     fit.add_argument(
         "--lr",
         type=positive_float,
@@ -124,19 +144,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--test-size", type=share, default=D.test_size, metavar="F", help=f"test share (default {D.test_size:g})"
     )
     fit.add_argument("--seed", type=seed_int, default=D.seed, metavar="S", help="seed for split, batches and data")
-    fit.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
-    fit.add_argument("--history", metavar="FILE.csv", help="write the loss at every iteration to this CSV file")
-    fit.add_argument("--save", metavar="MODEL.json", help="write the trained model, with its preparation, here")
 
+
+def _add_predict(commands) -> None:
+    """``cedash predict``: a saved model and the rows to classify."""
     predict = commands.add_parser("predict", help="predict the class of every row of a CSV file with a saved model")
     predict.add_argument("model", metavar="MODEL.json", help="a model written by 'cedash fit --save' or the dashboard")
     predict.add_argument("data", metavar="NEW.csv", help="rows with the model's columns, in any order ('-': stdin)")
     predict.add_argument("--output", metavar="FILE.csv", help="write the predictions here instead of to stdout")
 
+
+def _add_loss(commands) -> None:
+    """``cedash loss``: labels and predicted probabilities, given on the command line."""
     loss = commands.add_parser("loss", help="the mean binary cross-entropy of predicted probabilities")
     loss.add_argument("--y-true", required=True, metavar="LIST", help="true labels, 0 or 1, e.g. 1,0,1,0")
     loss.add_argument("--y-pred", required=True, metavar="LIST", help="predicted P(y=1), e.g. 0.8,0.3,0.7,0.2")
-    return parser
 
 
 def main(argv=None) -> int:

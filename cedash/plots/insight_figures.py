@@ -42,72 +42,80 @@ def landscape_figure(
     ``paths`` maps a name to (iterations, points of shape (m, 2)); by default
     the landscape's own path is drawn. Start and end of each are marked.
     """
-    fig = go.Figure(
-        go.Contour(
-            x=land.a,
-            y=land.b,
-            z=land.loss.astype(np.float32),
-            colorscale="Viridis",
-            ncontours=30,
-            colorbar={"title": {"text": "loss"}, "thickness": 12},
-            name="loss",
-            hovertemplate=f"{plain(land.names[0])} %{{x:.3g}}<br>{plain(land.names[1])} %{{y:.3g}}<br>"
-            "loss %{z:.4g}<extra></extra>",
-        )
-    )
+    fig = go.Figure(_loss_contours(land))
     paths = paths or {"gradient descent": (land.path_iterations, land.path)}
     for n, (name, (iters, pts)) in enumerate(paths.items()):
         color = run_color(n) if len(paths) > 1 else "white"
-        fig.add_trace(
-            go.Scatter(
-                x=pts[:, 0],
-                y=pts[:, 1],
-                mode="lines+markers",
-                name=plain(name),
-                customdata=iters,
-                line={"color": color, "width": 2},
-                marker={"size": 4, "color": color},
-                hovertemplate="iteration %{customdata}<br>(%{x:.3g}, %{y:.3g})<extra>" + plain(name) + "</extra>",
-            )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=pts[:1, 0],
-                y=pts[:1, 1],
-                mode="markers",
-                name=f"{name}: start",
-                showlegend=False,
-                marker={"size": 12, "symbol": "circle", "color": "#2ca02c", "line": {"color": "black", "width": 1}},
-                hovertemplate="start<extra></extra>",
-            )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=pts[-1:, 0],
-                y=pts[-1:, 1],
-                mode="markers",
-                name=f"{name}: end",
-                showlegend=False,
-                marker={"size": 15, "symbol": "star", "color": "#d62728", "line": {"color": "black", "width": 1}},
-                hovertemplate="end<extra></extra>",
-            )
-        )
+        for trace in _descent_path(name, iters, pts, color):
+            fig.add_trace(trace)
     if marker_iteration is not None:
         iters, pts = next(iter(paths.values()))
-        i = max(0, int(np.searchsorted(iters, marker_iteration, side="right")) - 1)
-        fig.add_trace(
-            go.Scatter(
-                x=pts[i : i + 1, 0],
-                y=pts[i : i + 1, 1],
-                mode="markers",
-                name="now",
-                marker={"size": 14, "symbol": "circle-open", "color": "black", "line": {"width": 3}},
-            )
-        )
+        fig.add_trace(_point_at(iters, pts, marker_iteration))
     apply_layout(fig, "Loss landscape", plain(land.names[0]), plain(land.names[1]), height=480)
     fig.update_xaxes(range=[land.a[0], land.a[-1]])
     fig.update_yaxes(range=[land.b[0], land.b[-1]])
     return fig
+
+
+def _loss_contours(land: Landscape) -> go.Contour:
+    """The training loss over the two weights, as filled contours."""
+    return go.Contour(
+        x=land.a,
+        y=land.b,
+        z=land.loss.astype(np.float32),
+        colorscale="Viridis",
+        ncontours=30,
+        colorbar={"title": {"text": "loss"}, "thickness": 12},
+        name="loss",
+        hovertemplate=f"{plain(land.names[0])} %{{x:.3g}}<br>{plain(land.names[1])} %{{y:.3g}}<br>"
+        "loss %{z:.4g}<extra></extra>",
+    )
+
+
+def _descent_path(name: str, iters: np.ndarray, pts: np.ndarray, color: str) -> list[go.Scatter]:
+    """One path through the weights: the line, a dot at its start and a star at its end."""
+    return [
+        go.Scatter(
+            x=pts[:, 0],
+            y=pts[:, 1],
+            mode="lines+markers",
+            name=plain(name),
+            customdata=iters,
+            line={"color": color, "width": 2},
+            marker={"size": 4, "color": color},
+            hovertemplate="iteration %{customdata}<br>(%{x:.3g}, %{y:.3g})<extra>" + plain(name) + "</extra>",
+        ),
+        go.Scatter(
+            x=pts[:1, 0],
+            y=pts[:1, 1],
+            mode="markers",
+            name=f"{name}: start",
+            showlegend=False,
+            marker={"size": 12, "symbol": "circle", "color": "#2ca02c", "line": {"color": "black", "width": 1}},
+            hovertemplate="start<extra></extra>",
+        ),
+        go.Scatter(
+            x=pts[-1:, 0],
+            y=pts[-1:, 1],
+            mode="markers",
+            name=f"{name}: end",
+            showlegend=False,
+            marker={"size": 15, "symbol": "star", "color": "#d62728", "line": {"color": "black", "width": 1}},
+            hovertemplate="end<extra></extra>",
+        ),
+    ]
+
+
+def _point_at(iters: np.ndarray, pts: np.ndarray, iteration: int) -> go.Scatter:
+    """A ring on the path at the last recorded point at or before ``iteration``."""
+    i = max(0, int(np.searchsorted(iters, iteration, side="right")) - 1)
+    return go.Scatter(
+        x=pts[i : i + 1, 0],
+        y=pts[i : i + 1, 1],
+        mode="markers",
+        name="now",
+        marker={"size": 14, "symbol": "circle-open", "color": "black", "line": {"width": 3}},
+    )
 
 
 def point_loss_figure(points: PointLosses, classes, max_points: int = MAX_POINTS) -> go.Figure:

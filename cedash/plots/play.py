@@ -158,35 +158,25 @@ def _controls(iterations: np.ndarray) -> dict:
     }
 
 
-def play_figure(result: RunResult, frames: int = PLAY_FRAMES) -> go.Figure:
-    """Boundary (left) and loss per iteration (right) at log-spaced iterations, playable in the browser.
+def _frame_traces(
+    f: int, iterations: np.ndarray, maps: np.ndarray, curve: np.ndarray, grid_axes: tuple, k: int
+) -> list[dict]:
+    """What frame ``f`` replaces: the probability map, the 0.5 line, the loss curve so far and its end marker."""
+    it = int(iterations[f])
+    bx, by = _boundary_xy(*grid_axes, maps[f]) if k == 2 else (np.array([np.nan]), np.array([np.nan]))
+    # The last frame draws every iteration of the curve; the others only the frame iterations up to theirs.
+    upto = np.arange(it + 1) if f == len(iterations) - 1 else iterations[: f + 1]
+    return [
+        {"type": "heatmap", "z": maps[f]},
+        {"type": "scatter", "x": bx, "y": by},
+        {"type": "scatter", "x": upto.astype(np.float32), "y": curve[upto].astype(np.float32)},
+        {"type": "scatter", "x": np.array([it], np.float32), "y": np.array([curve[it]], np.float32)},
+    ]
 
-    The figure opens on the final frame (the trained model). Frames replace the
-    probability map, the 0.5 line, the loss curve so far and its end marker.
-    """
-    if result.train.n_features != 2:
-        raise ValueError("the animated boundary needs exactly two input features")
-    curve = result.loss_curve
-    iterations = frame_iterations(len(curve) - 1, frames)
-    gx, gy, grid = input_grid(result, GRID)
-    maps = _probability_maps(result, grid, iterations)
-    k = len(result.classes)
-    names = [plain(n) for n in result.train.feature_names]
 
-    def dynamic(f: int) -> list[dict]:
-        it = int(iterations[f])
-        bx, by = _boundary_xy(gx, gy, maps[f]) if k == 2 else (np.array([np.nan]), np.array([np.nan]))
-        upto = np.arange(it + 1) if f == len(iterations) - 1 else iterations[: f + 1]
-        return [
-            {"type": "heatmap", "z": maps[f]},
-            {"type": "scatter", "x": bx, "y": by},
-            {"type": "scatter", "x": upto.astype(np.float32), "y": curve[upto].astype(np.float32)},
-            {"type": "scatter", "x": np.array([it], np.float32), "y": np.array([curve[it]], np.float32)},
-        ]
-
-    last = dynamic(len(iterations) - 1)
-    static = _point_traces(result)
-    data = [
+def _boundary_traces(last: list[dict], gx: np.ndarray, gy: np.ndarray, k: int) -> list:
+    """The probability map and the 0.5 line as they stand in the opening (last) frame."""
+    return [
         go.Heatmap(
             x=gx.astype(np.float32),
             y=gy.astype(np.float32),
@@ -208,6 +198,12 @@ def play_figure(result: RunResult, frames: int = PLAY_FRAMES) -> go.Figure:
             hoverinfo="skip",
             showlegend=False,
         ),
+    ]
+
+
+def _loss_traces(last: list[dict]) -> list:
+    """The loss curve and its end marker, on the right-hand axes, as they stand in the opening frame."""
+    return [
         go.Scatter(
             x=last[2]["x"],
             y=last[2]["y"],
@@ -230,15 +226,21 @@ def play_figure(result: RunResult, frames: int = PLAY_FRAMES) -> go.Figure:
             hoverinfo="skip",
             name="now",
         ),
-        *static,
     ]
-    frames = [
-        {"data": [{key: _typed(v) for key, v in trace.items()} for trace in dynamic(f)], "traces": [0, 1, 2, 3],
-         "name": str(int(it))}
-        for f, it in enumerate(iterations)
-    ]  # fmt: skip
+
+
+def _frame(traces: list[dict], iteration) -> dict:
+    """One animation frame, named by its iteration, replacing the four moving traces."""
+    data = [{key: _typed(v) for key, v in trace.items()} for trace in traces]
+    return {"data": data, "traces": [0, 1, 2, 3], "name": str(int(iteration))}
+
+
+def _play_layout(result: RunResult, gx: np.ndarray, gy: np.ndarray, iterations: np.ndarray) -> dict:
+    """Boundary axes on the left, loss axes on the right, the playback controls underneath."""
+    curve = result.loss_curve
+    names = [plain(n) for n in result.train.feature_names]
     top = float(max(curve.max(), curve[0])) * 1.05
-    look = layout(
+    return layout(
         "Watch it learn: the boundary and the loss",
         names[0],
         names[1],
@@ -256,4 +258,22 @@ def play_figure(result: RunResult, frames: int = PLAY_FRAMES) -> go.Figure:
         legend={"orientation": "h", "yanchor": "top", "y": -0.2, "xanchor": "right", "x": 1.0},
         **_controls(iterations),
     )
-    return go.Figure(data=data, layout=look, frames=frames)
+
+
+def play_figure(result: RunResult, frames: int = PLAY_FRAMES) -> go.Figure:
+    """Boundary (left) and loss per iteration (right) at log-spaced iterations, playable in the browser.
+
+    The figure opens on the final frame (the trained model). Frames replace the
+    probability map, the 0.5 line, the loss curve so far and its end marker.
+    """
+    if result.train.n_features != 2:
+        raise ValueError("the animated boundary needs exactly two input features")
+    curve = result.loss_curve
+    iterations = frame_iterations(len(curve) - 1, frames)
+    gx, gy, grid = input_grid(result, GRID)
+    maps = _probability_maps(result, grid, iterations)
+    k = len(result.classes)
+    moving = [_frame_traces(f, iterations, maps, curve, (gx, gy), k) for f in range(len(iterations))]
+    data = [*_boundary_traces(moving[-1], gx, gy, k), *_loss_traces(moving[-1]), *_point_traces(result)]
+    animation = [_frame(traces, it) for traces, it in zip(moving, iterations, strict=True)]
+    return go.Figure(data=data, layout=_play_layout(result, gx, gy, iterations), frames=animation)

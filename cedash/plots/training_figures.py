@@ -115,64 +115,78 @@ def boundary_figure(
     names = [plain(n) for n in result.train.feature_names]
     gx, gy, grid = input_grid(result, resolution)
     proba = model.predict_proba(fmap.transform(grid), iteration=iteration).astype(np.float32)
-    classes = model.classes_
-    labels = [plain(c) for c in classes]
-    k = len(classes)
+    labels = [plain(c) for c in model.classes_]
+    if len(labels) == 2:
+        traces = _two_class_map(gx, gy, proba[:, 1].reshape(resolution, resolution), labels[1], names)
+    else:
+        traces = _class_regions(gx, gy, proba, labels)
+    traces += _points(result, iteration, max_points, size_by_loss)
+    return go.Figure(traces, _boundary_layout(result, names, gx, gy, max_points))
+
+
+def _two_class_map(gx: np.ndarray, gy: np.ndarray, P: np.ndarray, second: str, names: list[str]) -> list:
+    """A heatmap of P(second class) and the line(s) where it is one half."""
+    c0, c1 = class_color(0), class_color(1)
+    traces = [
+        go.Heatmap(
+            x=gx,
+            y=gy,
+            z=P,
+            zmin=0,
+            zmax=1,
+            zsmooth="fast",  # the browser scales the image; "best" costs twice the drawing time
+            name=f"P({second})",
+            colorscale=[[0, rgba(c0, 0.55)], [0.5, "rgba(255,255,255,0.2)"], [1, rgba(c1, 0.55)]],
+            colorbar={"title": {"text": f"P({second})"}, "thickness": 12, "len": 0.8},
+            hovertemplate=f"{names[0]} %{{x:.3g}}<br>{names[1]} %{{y:.3g}}<br>P({second}) %{{z:.3f}}<extra></extra>",
+        )
+    ]
+    # Traced here rather than as a plotly contour, which the page would trace again on every redraw.
+    for line in level_lines(gx, gy, P, 0.5):
+        traces.append(
+            go.Scatter(
+                x=line[:, 0].astype(np.float32),
+                y=line[:, 1].astype(np.float32),
+                mode="lines",
+                name="P = 0.5",
+                legendgroup="boundary",
+                showlegend=False,
+                hoverinfo="skip",
+                line={"color": "black", "width": 2},
+            )
+        )
+    return traces
+
+
+def _class_regions(gx: np.ndarray, gy: np.ndarray, proba: np.ndarray, labels: list[str]) -> list:
+    """One heatmap per class, shading the region it wins by how sure the model is there."""
+    k = len(labels)
+    top = proba.argmax(axis=1)
+    best = proba.max(axis=1)
     traces = []
-    if k == 2:
-        P = proba[:, 1].reshape(resolution, resolution)
-        c0, c1 = class_color(0), class_color(1)
+    for i in range(k):
+        # Outside its own region a class's layer is 0, drawn fully transparent: no NaN reaches the page.
+        z = np.where(top == i, best, 0.0).astype(np.float32).reshape(len(gy), len(gx))
+        color = class_color(i)
         traces.append(
             go.Heatmap(
                 x=gx,
                 y=gy,
-                z=P,
+                z=z,
                 zmin=0,
                 zmax=1,
-                zsmooth="fast",  # the browser scales the image; "best" costs twice the drawing time
-                name=f"P({labels[1]})",
-                colorscale=[[0, rgba(c0, 0.55)], [0.5, "rgba(255,255,255,0.2)"], [1, rgba(c1, 0.55)]],
-                colorbar={"title": {"text": f"P({labels[1]})"}, "thickness": 12, "len": 0.8},
-                hovertemplate=f"{names[0]} %{{x:.3g}}<br>{names[1]} %{{y:.3g}}<br>P({labels[1]}) %{{z:.3f}}"
-                "<extra></extra>",
+                zsmooth="fast",
+                showscale=False,
+                hoverinfo="skip",
+                name=f"P({labels[i]})",
+                colorscale=[[0, rgba(color, 0)], [1.0 / k, rgba(color, 0.08)], [1, rgba(color, 0.6)]],
             )
         )
-        # Traced here rather than as a plotly contour, which the page would trace again on every redraw.
-        for line in level_lines(gx, gy, P, 0.5):
-            traces.append(
-                go.Scatter(
-                    x=line[:, 0].astype(np.float32),
-                    y=line[:, 1].astype(np.float32),
-                    mode="lines",
-                    name="P = 0.5",
-                    legendgroup="boundary",
-                    showlegend=False,
-                    hoverinfo="skip",
-                    line={"color": "black", "width": 2},
-                )
-            )
-    else:
-        top = proba.argmax(axis=1)
-        best = proba.max(axis=1)
-        for i in range(k):
-            # Outside its own region a class's layer is 0, drawn fully transparent: no NaN reaches the page.
-            z = np.where(top == i, best, 0.0).astype(np.float32).reshape(resolution, resolution)
-            color = class_color(i)
-            traces.append(
-                go.Heatmap(
-                    x=gx,
-                    y=gy,
-                    z=z,
-                    zmin=0,
-                    zmax=1,
-                    zsmooth="fast",
-                    showscale=False,
-                    hoverinfo="skip",
-                    name=f"P({labels[i]})",
-                    colorscale=[[0, rgba(color, 0)], [1.0 / k, rgba(color, 0.08)], [1, rgba(color, 0.6)]],
-                )
-            )
-    traces += _points(result, iteration, max_points, size_by_loss)
+    return traces
+
+
+def _boundary_layout(result: RunResult, names: list[str], gx: np.ndarray, gy: np.ndarray, max_points: int) -> dict:
+    """Axes fitted to the grid, the legend underneath, and a subtitle when only a sample of points is drawn."""
     note = sample_note(result.train.n_samples + (result.test.n_samples if result.test is not None else 0), max_points)
     look = layout(
         "Decision boundary",
@@ -186,7 +200,7 @@ def boundary_figure(
     )
     if note:
         look["title"]["subtitle"] = {"text": note}
-    return go.Figure(traces, look)
+    return look
 
 
 def _points(result: RunResult, iteration: int | None, max_points: int, size_by_loss: bool) -> list:
