@@ -17,9 +17,10 @@ from dashboard import learning_views as views
 from dashboard.cached_runs import train
 from dashboard.data_panel import (
     builtin_data,
-    display_features,
+    chart_axes,
     edited_data,
     kept_edits,
+    model_inputs,
     point_editor,
     uploaded_data,
 )
@@ -46,7 +47,8 @@ def sidebar():
         data, data_key = uploaded_data()
     if data is None:
         data, data_key = builtin_data()
-    data = display_features(data)
+    data = model_inputs(data)
+    chart_axes(data)
     degree = feature_degree()
     st.header("Model")
     return data, data_key, model_settings(degree)

@@ -9,7 +9,7 @@ import streamlit as st
 
 from cedash.data.builtin_datasets import DATASETS, load_dataset
 from cedash.data.columns import DEFAULT_MAX_CATEGORIES
-from cedash.data.csv_reader import read_csv
+from cedash.data.csv_reader import read_csv, read_raw
 from cedash.data.dataset import DataError, Dataset
 from cedash.data.table import add_row, drop_row, frame_to_dataset
 from cedash.plots.editing import GRID_ROW, clicked_point, editable_boundary_figure
@@ -85,7 +85,7 @@ def uploaded_data() -> tuple[Dataset | None, str]:
         data = read_upload(raw, name, state.get("upload_target"), state.get("upload_roles", {}))
     except DataError as exc:
         st.error(literal(f"{name}: {exc}"), icon=":material/error:")
-        target_picker(state.get("upload_columns", ()))
+        target_picker(file_columns(raw))
         good = state.get("good_upload")
         if good is None:
             st.caption("Until the file can be used, the page shows the built-in data set chosen below.")
@@ -95,8 +95,7 @@ def uploaded_data() -> tuple[Dataset | None, str]:
     key = f"upload|{digest}|{data.target_name}|{sorted(state.get('upload_roles', {}).items())}|{state.missing}|"
     key += str(state.max_categories)
     state.good_upload = (data, key)
-    state.upload_columns = tuple(data.table.plan.frame()["column"]) if data.table is not None else ()
-    target_picker(state.upload_columns, data.target_name)
+    target_picker(file_columns(raw), data.target_name)
     roles_editor(data)
     return data, key
 
@@ -119,6 +118,19 @@ def read_upload(raw: bytes, name: str, target: str | None, roles: dict) -> Datas
     cached.clear()  # one table per session: a million-row upload is large
     cached[cache_key] = data
     return data
+
+
+def file_columns(raw: bytes) -> tuple[str, ...]:
+    """The file's column names (kept per session for the file on screen), or none if not even they can be read."""
+    state = st.session_state
+    digest = hashlib.sha1(raw).hexdigest()
+    if state.get("upload_columns", (None, ()))[0] != digest:
+        try:
+            names = tuple(read_raw(raw, limits=LIMITS).names)
+        except DataError:
+            names = ()
+        state.upload_columns = (digest, names)
+    return state.upload_columns[1]
 
 
 def target_picker(columns, current: str | None = None) -> None:
@@ -182,23 +194,62 @@ def _roles_changed(key: str) -> None:
             state.upload_roles[column] = role
 
 
-def display_features(data: Dataset) -> Dataset:
-    """Pick the two features to train on and draw; data with two features needs no choice."""
-    if data.n_features == 2:
+def model_inputs(data: Dataset) -> Dataset:
+    """A built-in set of many columns: the user may train on some of them (all by default).
+
+    An uploaded table chooses its inputs through the column roles instead.
+    """
+    if data.n_features <= 2 or data.table is not None:
         return data
     names = list(data.feature_names)
     state = st.session_state
+    keep("inputs")
+    if not state.get("inputs") or not set(state.inputs) <= set(names):
+        state.inputs = names
+    chosen = st.multiselect(
+        "Inputs the model uses", names, key="inputs", help="Every input trains by default; remove some to compare."
+    )
+    remember("inputs")
+    if len(chosen) < 1:
+        st.warning("Keep at least one input; training on all of them meanwhile.", icon=":material/warning:")
+        return data
+    return data if list(chosen) == names else data.select_features(chosen)
+
+
+def chart_axes(data: Dataset) -> tuple[int, int] | None:
+    """The two inputs the boundary chart shows (the model trains on all of them); None for a single input."""
+    state = st.session_state
+    if data.n_features < 2:
+        state.axes = None
+        st.warning(
+            literal(
+                f"The model has one input, {data.feature_names[0]}, so there is no boundary to draw on a plane. "
+                "Make another column a feature in the roles table to see one."
+            ),
+            icon=":material/warning:",
+        )
+        return None
+    names = list(data.feature_names)
+    if data.n_features == 2:
+        state.axes = (0, 1)
+        return state.axes
     for key, default in (("fx", names[0]), ("fy", names[1])):
         keep(key)
         if state.get(key) not in names:
             state[key] = default
-    fx = st.selectbox("x-axis feature", names, key="fx", help="The first of the two features the model uses.")
-    fy = st.selectbox("y-axis feature", names, key="fy", help="The second of the two features the model uses.")
+    c1, c2 = st.columns(2)
+    fx = c1.selectbox("Chart: x axis", names, key="fx", help="The input along the boundary chart's x axis.")
+    fy = c2.selectbox("Chart: y axis", names, key="fy", help="The input along the boundary chart's y axis.")
     remember("fx", "fy")
     if fx == fy:
-        st.warning("Pick two different features; using the next one for the y axis.")
+        st.warning("Pick two different inputs; using the next one for the y axis.", icon=":material/warning:")
         fy = names[(names.index(fx) + 1) % len(names)]
-    return data.select_features([fx, fy])
+    st.caption(
+        f"The model trains on all {len(names)} inputs; the chart shows the plane of these two, the others "
+        "held at typical values (the chart says which)."
+    )
+    state.axes = (names.index(fx), names.index(fy))
+    return state.axes
 
 
 def forget_unedited_tables(current: str, current_unedited: bool) -> None:
@@ -238,6 +289,12 @@ def edited_data(data: Dataset, data_key: str) -> Dataset:
     state = st.session_state
     table_key = table_key_for(data, data_key)
     state.table_key = table_key
+    if data.table is not None:
+        # An uploaded table is edited through its columns' roles in the sidebar; cells are shown as the
+        # model receives them (text categories already turned into 0/1 inputs).
+        st.caption("The model's inputs as prepared from the table (first 1,000 rows); change roles in the sidebar.")
+        st.dataframe(export.dataset_frame(data).head(1000), height=300)
+        return data
     if data.n_samples > EDITABLE_ROWS:
         st.caption(f"Tables over {EDITABLE_ROWS:,} rows are shown but not edited; the first 1,000 rows:")
         st.dataframe(export.dataset_frame(data).head(1000), height=300)
@@ -313,7 +370,7 @@ def point_editor(result, data: Dataset, data_key: str) -> None:
     state = st.session_state
     table_key = table_key_for(data, data_key)
     frame = state.get("table_latest", {}).get(table_key)
-    if frame is None or data.n_features != 2:
+    if frame is None or data.n_features != 2 or data.table is not None:
         st.caption(f"Points can be added on the chart for tables of two features of up to {EDITABLE_ROWS:,} rows.")
         return
     target = data.target_name

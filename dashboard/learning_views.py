@@ -77,9 +77,12 @@ def replay_tab(result, result_key) -> None:
         )
         it = int(state.replay_iter)
         remember("replay_iter")
-        chart(
-            training_figures.boundary_figure(result, iteration=it, resolution=80, size_by_loss=True), "replay_boundary"
-        )
+        axes = state.get("axes")
+        if axes is not None:
+            boundary = training_figures.boundary_figure(
+                result, iteration=it, resolution=80, size_by_loss=True, axes=axes
+            )
+            chart(boundary, "replay_boundary")
         st.caption(
             "The model as it was at this iteration. Bigger points cost more loss: the model is "
             "confidently wrong about them, or unsure."
@@ -211,7 +214,12 @@ def compare_tab(result, data_name: str) -> None:
         cols = st.columns(3)
         for col, name in zip(cols, names[row : row + 3], strict=False):
             with col:
-                fig = training_figures.boundary_figure(runs[name], resolution=50, max_points=2000)
+                axes = state.get("axes") if runs[name].train.n_features == result.train.n_features else None
+                if axes is None:
+                    axes = (0, 1) if runs[name].train.n_features >= 2 else None
+                if axes is None:
+                    continue
+                fig = training_figures.boundary_figure(runs[name], resolution=50, max_points=2000, axes=axes)
                 fig.update_layout(title={"text": plain(name)}, height=320, showlegend=False)
                 chart(fig, f"compare_boundary_{row}_{name}")
                 if name in pinned and st.button("Remove", key=f"unpin_{name}", help="Stop comparing this run."):

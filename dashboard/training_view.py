@@ -27,7 +27,10 @@ def multiclass_extras(result) -> None:
     title = f"Confusion matrix ({which} points)"
     chart(insight_figures.confusion_figure(matrix, result.classes, title), "confusion_chart")
     cols = st.columns(min(3, len(result.classes)))
-    for i, fig in enumerate(insight_figures.class_probability_figures(result)):
+    axes = st.session_state.get("axes")
+    if axes is None:
+        return
+    for i, fig in enumerate(insight_figures.class_probability_figures(result, axes=axes)):
         chart(fig, f"class_map_{i}", cols[i % len(cols)])
     st.caption(
         "The confusion matrix counts points by true class (rows) and predicted class (columns); the maps "
@@ -84,9 +87,10 @@ def summary_line(summary: dict) -> str:
 
 def main_charts(result, result_key) -> None:
     """The boundary and the loss side by side, or, with Play on, the same two animated in one figure."""
-    playing = widget(st.toggle, "play")
-    if playing:
-        fig = run_cache().get_or_compute(("play", result_key), lambda: play_figure(result))[0]
+    axes = st.session_state.get("axes")
+    playing = widget(st.toggle, "play", disabled=axes is None)
+    if playing and axes is not None:
+        fig = run_cache().get_or_compute(("play", result_key, axes), lambda: play_figure(result, axes=axes))[0]
         chart(fig, "play_chart")
         st.caption(explain.CAPTIONS["play"])
         return
@@ -96,10 +100,13 @@ def main_charts(result, result_key) -> None:
     # Side by side and of one height, so that both are whole on a 1366x768 screen; on a phone the
     # columns stack and the boundary comes first.
     left, right = st.columns([11, 10])
-    boundary = training_figures.boundary_figure(result)
-    boundary.layout.height = CHART_HEIGHT
     with left:
-        chart(boundary, "boundary_chart")
+        if axes is None:
+            st.info("With a single input there is no plane to draw: the loss and the weights tell the story.")
+        else:
+            boundary = training_figures.boundary_figure(result, axes=axes)
+            boundary.layout.height = CHART_HEIGHT
+            chart(boundary, "boundary_chart")
     loss = training_figures.loss_figure(result, log_y=log_y, optimum=best)
     loss.layout.height = CHART_HEIGHT
     with right:
@@ -109,6 +116,22 @@ def main_charts(result, result_key) -> None:
         st.caption(explain.optimum_caption(result.loss_curve[-1], best))
     elif optimum is not None:
         st.caption(f"Best possible loss: {optimum.note}.")
+
+
+def weights_table(result) -> None:
+    """Each input's weight, largest first: per standard deviation (to compare inputs) and per unit (to read one)."""
+    if result.feature_map.added_features_:
+        return  # with polynomial terms a weight belongs to a product of inputs, not to one column
+    table = result.weights().rename(
+        columns={"input": "input", "class": "toward class", "standardized": "per standard deviation",
+                 "per_unit": "per unit of the input"}
+    )  # fmt: skip
+    with st.expander("Weights: how much each input pushes the prediction", key="weights", on_change="rerun"):
+        st.dataframe(table, hide_index=True, width="stretch")
+        st.caption(
+            "A positive weight pushes towards the class named; per standard deviation compares inputs with each "
+            "other, per unit reads one input on its own scale (for a 0/1 input: having that value)."
+        )
 
 
 def show_results(result, result_key, data) -> None:
@@ -140,6 +163,7 @@ def show_results(result, result_key, data) -> None:
         widget(st.toggle, "logy")
     if len(result.classes) > 2:
         multiclass_extras(result)
+    weights_table(result)
     if result.feature_map.added_features_:
         st.caption("Features added by the degree setting: " + ", ".join(result.feature_map.added_features_))
 

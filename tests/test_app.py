@@ -107,11 +107,20 @@ def test_bad_upload_names_the_problem_and_keeps_the_previous_data():
     at.radio(key="source").set_value("My CSV file").run()
     at.file_uploader(key="upload").upload("pets.csv", GOOD_CSV, "text/csv").run()
     at.file_uploader(key="upload").clear().run()
-    at.file_uploader(key="upload").upload("broken.csv", b"a,b,label\n1,x,0\n2,y,1\n", "text/csv").run()
+    # Text columns are features now (issue 12); a table with a single class still cannot train.
+    at.file_uploader(key="upload").upload(
+        "broken.csv", b"a,c,b,label\n1,5,x,0\n2,3,y,0\n3,4,x,0\n4,1,y,0\n", "text/csv"
+    ).run()
     assert_clean(at)
     errors = " ".join(texts(at.error))
-    assert "broken.csv" in errors and "'b'" in errors
+    assert "broken.csv" in errors and "'label'" in errors and "only one class" in errors
     assert figures(at)["Decision boundary"]["layout"]["xaxis"]["title"]["text"] == "height"
+    # The target can still be picked after the failure, and a good choice trains the file.
+    assert at.selectbox(key="target").options == ["a", "c", "b", "label"]
+    at.selectbox(key="target").set_value("b").run()
+    assert_clean(at)
+    assert not at.error
+    assert figures(at)["Decision boundary"]["layout"]["xaxis"]["title"]["text"] == "a"
 
 
 def open_data_tab(at) -> str:

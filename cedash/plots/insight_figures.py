@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from cedash.plots.shown_data import MAX_POINTS, input_grid, sample_indices, sample_note
+from cedash.plots.shown_data import MAX_POINTS, grid_inputs, input_grid, sample_indices, sample_note
 from cedash.plots.style import TEST_COLOR, TRAIN_COLOR, apply_layout, class_color, plain, rgba, run_color
 from cedash.runs.landscape import Landscape, weight_names
 from cedash.runs.pointwise import PointLosses
@@ -309,11 +309,12 @@ def confusion_figure(matrix: np.ndarray, classes, title: str = "Confusion matrix
     return fig
 
 
-def class_probability_figures(result, resolution: int = 80) -> list[go.Figure]:
-    """One map per class: the probability the model gives that class over the plane."""
-    gx, gy, grid = input_grid(result, resolution)
-    proba = result.model.predict_proba(result.feature_map.transform(grid)).astype(np.float32)
-    names = [plain(n) for n in result.train.feature_names]
+def class_probability_figures(result, resolution: int = 80, axes: tuple[int, int] = (0, 1)) -> list[go.Figure]:
+    """One map per class: the probability the model gives that class over the plane of inputs ``axes``."""
+    gx, gy, grid = input_grid(result, resolution, axes)
+    proba = result.model.predict_proba(result.feature_map.transform(grid_inputs(result, grid, axes)))
+    proba = proba.astype(np.float32)
+    names = [plain(result.train.feature_names[a]) for a in axes]
     out = []
     for i, c in enumerate(result.classes):
         color = class_color(i)

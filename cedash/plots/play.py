@@ -15,7 +15,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from cedash.plots.contour import level_lines
-from cedash.plots.shown_data import input_grid
+from cedash.plots.shown_data import grid_inputs, held_note, input_grid
 from cedash.plots.style import class_color, layout, plain, rgba
 from cedash.runs.experiment import RunResult
 
@@ -48,10 +48,10 @@ def frame_iterations(n_iter: int, frames: int = PLAY_FRAMES) -> np.ndarray:
     return np.concatenate([[0], steps])
 
 
-def _probability_maps(result: RunResult, grid: np.ndarray, iterations: np.ndarray) -> np.ndarray:
+def _probability_maps(result: RunResult, inputs: np.ndarray, iterations: np.ndarray) -> np.ndarray:
     """One map per frame, as bytes 0..255: P(second class) for two classes, class index + P(top) otherwise."""
     model = result.model
-    mapped = result.feature_map.transform(grid)
+    mapped = result.feature_map.transform(inputs)
     k = len(model.classes_)
     maps = []
     for it in iterations:
@@ -87,7 +87,7 @@ def _boundary_xy(gx: np.ndarray, gy: np.ndarray, P: np.ndarray) -> tuple[np.ndar
     return joined[:, 0].astype(np.float32), joined[:, 1].astype(np.float32)
 
 
-def _point_traces(result: RunResult) -> list:
+def _point_traces(result: RunResult, axes: tuple[int, int]) -> list:
     traces = []
     parts = [("train", result.train, "circle")] + ([("test", result.test, "diamond")] if result.test else [])
     for part_name, part, symbol in parts:
@@ -96,8 +96,8 @@ def _point_traces(result: RunResult) -> list:
             if mask.any():
                 traces.append(
                     go.Scatter(
-                        x=part.X[mask, 0].astype(np.float32),
-                        y=part.X[mask, 1].astype(np.float32),
+                        x=part.X[mask, axes[0]].astype(np.float32),
+                        y=part.X[mask, axes[1]].astype(np.float32),
                         mode="markers",
                         name=f"{part_name}: {plain(c)}",
                         hoverinfo="skip",
@@ -235,12 +235,14 @@ def _frame(traces: list[dict], iteration) -> dict:
     return {"data": data, "traces": [0, 1, 2, 3], "name": str(int(iteration))}
 
 
-def _play_layout(result: RunResult, gx: np.ndarray, gy: np.ndarray, iterations: np.ndarray) -> dict:
+def _play_layout(
+    result: RunResult, gx: np.ndarray, gy: np.ndarray, iterations: np.ndarray, axes: tuple[int, int]
+) -> dict:
     """Boundary axes on the left, loss axes on the right, the playback controls underneath."""
     curve = result.loss_curve
-    names = [plain(n) for n in result.train.feature_names]
+    names = [plain(result.train.feature_names[a]) for a in axes]
     top = float(max(curve.max(), curve[0])) * 1.05
-    return layout(
+    look = layout(
         "Watch it learn: the boundary and the loss",
         names[0],
         names[1],
@@ -258,22 +260,26 @@ def _play_layout(result: RunResult, gx: np.ndarray, gy: np.ndarray, iterations: 
         legend={"orientation": "h", "yanchor": "top", "y": -0.2, "xanchor": "right", "x": 1.0},
         **_controls(iterations),
     )
+    held = held_note(result, axes)
+    if held:
+        look["title"]["subtitle"] = {"text": plain(held)}
+    return look
 
 
-def play_figure(result: RunResult, frames: int = PLAY_FRAMES) -> go.Figure:
+def play_figure(result: RunResult, frames: int = PLAY_FRAMES, axes: tuple[int, int] = (0, 1)) -> go.Figure:
     """Boundary (left) and loss per iteration (right) at log-spaced iterations, playable in the browser.
 
     The figure opens on the final frame (the trained model). Frames replace the
     probability map, the 0.5 line, the loss curve so far and its end marker.
     """
-    if result.train.n_features != 2:
-        raise ValueError("the animated boundary needs exactly two input features")
+    if result.train.n_features < 2:
+        raise ValueError("the animated boundary needs at least two inputs")
     curve = result.loss_curve
     iterations = frame_iterations(len(curve) - 1, frames)
-    gx, gy, grid = input_grid(result, GRID)
-    maps = _probability_maps(result, grid, iterations)
+    gx, gy, grid = input_grid(result, GRID, axes)
+    maps = _probability_maps(result, grid_inputs(result, grid, axes), iterations)
     k = len(result.classes)
     moving = [_frame_traces(f, iterations, maps, curve, (gx, gy), k) for f in range(len(iterations))]
-    data = [*_boundary_traces(moving[-1], gx, gy, k), *_loss_traces(moving[-1]), *_point_traces(result)]
+    data = [*_boundary_traces(moving[-1], gx, gy, k), *_loss_traces(moving[-1]), *_point_traces(result, axes)]
     animation = [_frame(traces, it) for traces, it in zip(moving, iterations, strict=True)]
-    return go.Figure(data=data, layout=_play_layout(result, gx, gy, iterations), frames=animation)
+    return go.Figure(data=data, layout=_play_layout(result, gx, gy, iterations, axes), frames=animation)

@@ -5,17 +5,21 @@ from __future__ import annotations
 import numpy as np
 
 from cedash.runs.experiment import RunResult
+from cedash.runs.plane_slice import plane_slice
 
 # More points than this make the browser slow to draw and hover; the charts draw a seeded sample.
 MAX_POINTS = 20_000
 
 
-def input_grid(result: RunResult, resolution: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A ``resolution`` x ``resolution`` grid over both input features, a little wider than the data.
+def input_grid(
+    result: RunResult, resolution: int, axes: tuple[int, int] = (0, 1)
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A ``resolution`` x ``resolution`` grid over inputs ``axes``, a little wider than the data.
 
     Returns the x ticks, the y ticks and the grid points as ``(resolution**2, 2)`` rows, x varying fastest.
     """
-    parts = [result.train.X] + ([result.test.X] if result.test is not None else [])
+    cols = list(axes)
+    parts = [result.train.X[:, cols]] + ([result.test.X[:, cols]] if result.test is not None else [])
     X = np.vstack(parts)
     lo, hi = X.min(axis=0), X.max(axis=0)
     # Written so that data near the float limit (1e308) cannot overflow: no hi - lo, no lo - pad.
@@ -42,3 +46,18 @@ def sample_indices(n: int, limit: int, seed: int = 0) -> np.ndarray:
     if n <= limit:
         return np.arange(n)
     return np.sort(np.random.default_rng(seed).choice(n, size=limit, replace=False))
+
+
+def grid_inputs(result: RunResult, plane: np.ndarray, axes: tuple[int, int] = (0, 1)) -> np.ndarray:
+    """Whole model input rows for points of the chart's plane: the slice through the model (other inputs
+    held at typical values) when it has more than the two inputs shown."""
+    if result.train.n_features == 2 and tuple(axes) == (0, 1):
+        return plane
+    return plane_slice(result, axes).inputs(plane)
+
+
+def held_note(result: RunResult, axes: tuple[int, int] = (0, 1)) -> str | None:
+    """What a chart of the plane ``axes`` says about the inputs it does not show, if there are any."""
+    if result.train.n_features <= 2:
+        return None
+    return plane_slice(result, axes).caption()

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 
 from cedash.data.dataset import Dataset
 from cedash.plots.contour import level_lines
-from cedash.plots.shown_data import MAX_POINTS, input_grid, sample_indices, sample_note
+from cedash.plots.shown_data import MAX_POINTS, grid_inputs, held_note, input_grid, sample_indices, sample_note
 from cedash.plots.style import TEST_COLOR, TRAIN_COLOR, class_color, layout, marker_line, plain, rgba
 from cedash.runs.experiment import RunResult
 from cedash.runs.pointwise import point_losses
@@ -101,27 +101,32 @@ def boundary_figure(
     resolution: int = 100,
     max_points: int = MAX_POINTS,
     size_by_loss: bool = False,
+    axes: tuple[int, int] = (0, 1),
 ) -> go.Figure:
-    """Predicted probability over the plane of the two input features, with the data on top.
+    """Predicted probability over the plane of inputs ``axes``, with the data on top.
 
     Two classes: a heatmap of P(second class) and the 0.5 line(s). More classes:
     each class's region shaded by its probability. Misclassified points are
     crossed out. At most ``max_points`` points are drawn (a seeded sample).
-    With ``size_by_loss`` each point's size grows with its cross-entropy.
+    With ``size_by_loss`` each point's size grows with its cross-entropy. A model
+    of more inputs is shown as the slice through it where the others are held at
+    typical values, which the subtitle names; the points are placed by their own
+    two values and judged by the whole model.
     """
-    if result.train.n_features != 2:
-        raise ValueError("the boundary chart needs exactly two input features")
+    if result.train.n_features < 2:
+        raise ValueError("the boundary chart needs at least two inputs")
     model, fmap = result.model, result.feature_map
-    names = [plain(n) for n in result.train.feature_names]
-    gx, gy, grid = input_grid(result, resolution)
-    proba = model.predict_proba(fmap.transform(grid), iteration=iteration).astype(np.float32)
+    names = [plain(result.train.feature_names[a]) for a in axes]
+    gx, gy, grid = input_grid(result, resolution, axes)
+    proba = model.predict_proba(fmap.transform(grid_inputs(result, grid, axes)), iteration=iteration)
+    proba = proba.astype(np.float32)
     labels = [plain(c) for c in model.classes_]
     if len(labels) == 2:
         traces = _two_class_map(gx, gy, proba[:, 1].reshape(resolution, resolution), labels[1], names)
     else:
         traces = _class_regions(gx, gy, proba, labels)
-    traces += _points(result, iteration, max_points, size_by_loss)
-    return go.Figure(traces, _boundary_layout(result, names, gx, gy, max_points))
+    traces += _points(result, iteration, max_points, size_by_loss, axes)
+    return go.Figure(traces, _boundary_layout(result, names, gx, gy, max_points, held_note(result, axes)))
 
 
 def _two_class_map(gx: np.ndarray, gy: np.ndarray, P: np.ndarray, second: str, names: list[str]) -> list:
@@ -185,9 +190,14 @@ def _class_regions(gx: np.ndarray, gy: np.ndarray, proba: np.ndarray, labels: li
     return traces
 
 
-def _boundary_layout(result: RunResult, names: list[str], gx: np.ndarray, gy: np.ndarray, max_points: int) -> dict:
-    """Axes fitted to the grid, the legend underneath, and a subtitle when only a sample of points is drawn."""
-    note = sample_note(result.train.n_samples + (result.test.n_samples if result.test is not None else 0), max_points)
+def _boundary_layout(
+    result: RunResult, names: list[str], gx: np.ndarray, gy: np.ndarray, max_points: int, held: str | None = None
+) -> dict:
+    """Axes fitted to the grid, the legend underneath, and a subtitle saying what is held and what sampled."""
+    sampled = sample_note(
+        result.train.n_samples + (result.test.n_samples if result.test is not None else 0), max_points
+    )
+    note = "; ".join(plain(n) for n in (held, sampled) if n)
     look = layout(
         "Decision boundary",
         names[0],
@@ -203,7 +213,9 @@ def _boundary_layout(result: RunResult, names: list[str], gx: np.ndarray, gy: np
     return look
 
 
-def _points(result: RunResult, iteration: int | None, max_points: int, size_by_loss: bool) -> list:
+def _points(
+    result: RunResult, iteration: int | None, max_points: int, size_by_loss: bool, axes: tuple[int, int] = (0, 1)
+) -> list:
     """The data as marker traces, one per split and class, and the misclassified points crossed out."""
     traces = []
     parts = [("train", result.train, "circle")]
@@ -211,7 +223,8 @@ def _points(result: RunResult, iteration: int | None, max_points: int, size_by_l
         parts.append(("test", result.test, "diamond"))
     total = sum(p.n_samples for _, p, _ in parts)
     Scatter = go.Scattergl if total > 2000 else go.Scatter
-    names = [plain(n) for n in result.train.feature_names]
+    names = [plain(result.train.feature_names[a]) for a in axes]
+    ax, ay = axes
     wrong_x, wrong_y = [], []
     for part_name, part, symbol in parts:
         take = sample_indices(part.n_samples, max(1, round(max_points * part.n_samples / total)))
@@ -226,8 +239,8 @@ def _points(result: RunResult, iteration: int | None, max_points: int, size_by_l
                 continue
             traces.append(
                 Scatter(
-                    x=X[mask, 0].astype(np.float32),
-                    y=X[mask, 1].astype(np.float32),
+                    x=X[mask, ax].astype(np.float32),
+                    y=X[mask, ay].astype(np.float32),
                     mode="markers",
                     name=f"{part_name}: {plain(c)}",
                     legendgroup=f"class{i}",
@@ -243,8 +256,8 @@ def _points(result: RunResult, iteration: int | None, max_points: int, size_by_l
                 )
             )
         bad = pts.predicted != y
-        wrong_x.append(X[bad, 0])
-        wrong_y.append(X[bad, 1])
+        wrong_x.append(X[bad, ax])
+        wrong_y.append(X[bad, ay])
     wx, wy = np.concatenate(wrong_x), np.concatenate(wrong_y)
     if len(wx):
         traces.append(

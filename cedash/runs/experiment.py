@@ -175,7 +175,10 @@ def prepare(data: Dataset, config: RunConfig):
     with np.errstate(over="ignore", invalid="ignore"):
         Xtr = fmap.fit_transform(train.X, train.feature_names)
     scales = (fmap.mean_, fmap.scale_) if fmap.standardize else ()
-    if not (np.all(np.isfinite(Xtr)) and all(np.all(np.isfinite(v)) for v in scales)):
+    # No standardised value can lie further than sqrt(n) from 0 (Samuelson's inequality); one that does means
+    # the spread itself overflowed while it was measured and the column was left unscaled.
+    unscaled = fmap.standardize and len(Xtr) and np.max(np.abs(Xtr), initial=0.0) > np.sqrt(len(Xtr)) + 1.0
+    if unscaled or not (np.all(np.isfinite(Xtr)) and all(np.all(np.isfinite(v)) for v in scales)):
         what = "the polynomial terms of" if config.degree > 1 else "standardising"
         raise DataError(
             f"{what} these features gives numbers too large for floating point; "
