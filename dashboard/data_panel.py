@@ -90,7 +90,7 @@ def uploaded_data() -> tuple[Dataset | None, str]:
         if good is None:
             st.caption("Until the file can be used, the page shows the built-in data set chosen below.")
             return None, ""
-        st.caption(literal(f"Still showing the last table that worked, {good[0].name}."))
+        st.caption(literal(f"Still showing the last file that worked, {good[0].name}."))
         return good
     key = f"upload|{digest}|{data.target_name}|{sorted(state.get('upload_roles', {}).items())}|{state.missing}|"
     key += str(state.max_categories)
@@ -273,8 +273,9 @@ def table_key_for(data: Dataset, data_key: str) -> str:
 
 def kept_edits(data: Dataset, data_key: str) -> Dataset:
     """``data`` with the edits made in its table, without drawing the table (the Data tab is closed)."""
-    latest = st.session_state.get("table_latest", {}).get(table_key_for(data, data_key))
-    if latest is None or data.n_samples > EDITABLE_ROWS:
+    table_key = table_key_for(data, data_key)
+    latest = st.session_state.get("table_latest", {}).get(table_key)
+    if latest is None or data.n_samples > EDITABLE_ROWS or table_key in st.session_state.get("table_unedited", ()):
         return data
     return frame_to_dataset(latest, target=data.target_name, name=data.name)
 
@@ -289,12 +290,6 @@ def edited_data(data: Dataset, data_key: str) -> Dataset:
     state = st.session_state
     table_key = table_key_for(data, data_key)
     state.table_key = table_key
-    if data.table is not None:
-        # An uploaded table is edited through its columns' roles in the sidebar; cells are shown as the
-        # model receives them (text categories already turned into 0/1 inputs).
-        st.caption("The model's inputs as prepared from the table (first 1,000 rows); change roles in the sidebar.")
-        st.dataframe(export.dataset_frame(data).head(1000), height=300)
-        return data
     if data.n_samples > EDITABLE_ROWS:
         st.caption(f"Tables over {EDITABLE_ROWS:,} rows are shown but not edited; the first 1,000 rows:")
         st.dataframe(export.dataset_frame(data).head(1000), height=300)
@@ -311,7 +306,15 @@ def edited_data(data: Dataset, data_key: str) -> Dataset:
     )
     edited = st.data_editor(bases[table_key], key=editor_key, num_rows="dynamic", height=320, width="stretch")
     latest[table_key] = edited
-    forget_unedited_tables(table_key, edited.equals(original))
+    unedited = edited.equals(original)
+    forget_unedited_tables(table_key, unedited)
+    if unedited:
+        return data  # as read: an uploaded table keeps its column roles, refitted on each training part
+    if data.table is not None:
+        st.caption(
+            "Edited: the model trains on the inputs as shown here, prepared from the whole file (text already "
+            "turned into 0/1 inputs, gaps already handled)."
+        )
     result = frame_to_dataset(edited, target=data.target_name, name=data.name)
     for note in result.notes:
         st.caption(literal(note))
@@ -370,7 +373,7 @@ def point_editor(result, data: Dataset, data_key: str) -> None:
     state = st.session_state
     table_key = table_key_for(data, data_key)
     frame = state.get("table_latest", {}).get(table_key)
-    if frame is None or data.n_features != 2 or data.table is not None:
+    if frame is None or data.n_features != 2:
         st.caption(f"Points can be added on the chart for tables of two features of up to {EDITABLE_ROWS:,} rows.")
         return
     target = data.target_name

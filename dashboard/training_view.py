@@ -122,11 +122,14 @@ def weights_table(result) -> None:
     """Each input's weight, largest first: per standard deviation (to compare inputs) and per unit (to read one)."""
     if result.feature_map.added_features_:
         return  # with polynomial terms a weight belongs to a product of inputs, not to one column
+    # Built only when opened, like the maths below: a table costs the page time on every change.
+    box = st.expander("Weights: how much each input pushes the prediction", key="weights", on_change="rerun")
+    if not box.open:
+        return
     table = result.weights().rename(
-        columns={"input": "input", "class": "toward class", "standardized": "per standard deviation",
-                 "per_unit": "per unit of the input"}
-    )  # fmt: skip
-    with st.expander("Weights: how much each input pushes the prediction", key="weights", on_change="rerun"):
+        columns={"class": "toward class", "standardized": "per standard deviation", "per_unit": "per unit of the input"}
+    )
+    with box:
         st.dataframe(table, hide_index=True, width="stretch")
         st.caption(
             "A positive weight pushes towards the class named; per standard deviation compares inputs with each "
