@@ -30,7 +30,9 @@ from dashboard.training_view import show_results
 
 log = logging.getLogger("cedash.app")
 
-st.set_page_config(page_title="cedash: gradient descent on cross-entropy", page_icon="📉", layout="wide")
+st.set_page_config(
+    page_title="cedash: gradient descent on cross-entropy", page_icon=":material/insights:", layout="wide"
+)
 
 
 def sidebar():

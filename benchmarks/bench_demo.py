@@ -1,0 +1,202 @@
+"""The live demo's numbers in a real headless Chromium: cold start, Play, and the learning-rate latency.
+
+Run ``python benchmarks/bench_demo.py`` (a few minutes; ``--plays N`` and ``--changes N`` to change the
+repetitions, ``--skip-latency`` to leave out part c). It prints one table with the issue's targets beside
+the numbers, and keeps the raw numbers in ``benchmarks/results/bench_demo.json``.
+
+(a) Cold start
+    From launching ``streamlit run app.py`` to the first chart drawn in Chromium (a plotly SVG in the page),
+    with a fresh, empty numba cache (``NUMBA_CACHE_DIR`` set to a new temporary folder in the server's
+    environment), then again with the cache that first server filled. The browser is started before the
+    clock. Python's own bytecode caches are warm in both runs: this measures what numba adds.
+(b) Play
+    On the default page with Play on (``?play=true``): the Play button of the animated figure is clicked
+    and, in the page, every ``plotly_animatingframe`` event is timed and a ``requestAnimationFrame`` loop
+    records each slider step that was actually on screen at a paint. Frames per second are the distinct
+    steps painted over the time from the first to the last; the total is from the click to plotly's
+    ``plotly_animated`` event.
+(c) Learning-rate change
+    ``benchmarks/bench_app.py`` run as a subprocess; its p50 and p95 of "Enter → every chart redrawn".
+
+The machine matters: on two shared cores the browser and the server take turns, so note the load when you
+quote numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # for harness, which starts the server and the browser
+
+from harness.browser import APP_IDLE, VIEWPORT, ChromiumMissing, launch_chromium  # noqa: E402
+from harness.server import ServerError, streamlit_server  # noqa: E402
+
+RESULTS = REPO / "benchmarks" / "results"
+LOAD_TIMEOUT_MS = 180_000
+PLAY_CHART = ".st-key-play_chart .js-plotly-plot"
+TARGETS = {
+    "cold_start_s": "<= 10 s",
+    "play_fps": ">= 10",
+    "play_total_s": "5-8 s",
+    "lr_p50_ms": "<= 250 ms",
+    "lr_p95_ms": "<= 500 ms",
+}
+
+FIRST_CHART_JS = "() => document.querySelector('[data-testid=\"stPlotlyChart\"] .js-plotly-plot .main-svg') !== null"
+
+# Installed on the animated figure before Play is clicked; window.__bench_play.done turns true at the end.
+WATCH_PLAY_JS = """
+(selector) => {
+  const gd = document.querySelector(selector);
+  const b = window.__bench_play = {click: null, events: [], painted: [], end: null, done: false};
+  const button = [...gd.querySelectorAll('.updatemenu-button')].find((g) => g.textContent.includes('Play'));
+  button.addEventListener('mousedown', () => { b.click = performance.now(); }, true);
+  gd.on('plotly_animatingframe', (e) => b.events.push({name: e.name, t: performance.now()}));
+  gd.on('plotly_animated', () => { b.end = performance.now(); b.done = true; });
+  let last = gd._fullLayout.sliders[0].active;
+  const paint = (t) => {
+    const active = gd._fullLayout.sliders[0].active;
+    if (b.click !== null && active !== last) { b.painted.push({active, t}); last = active; }
+    if (!b.done) requestAnimationFrame(paint);
+  };
+  requestAnimationFrame(paint);
+}
+"""
+
+
+def first_chart_seconds(browser, cache_dir: str, log_name: str) -> float:
+    """Seconds from launching a server that uses ``cache_dir`` for numba to the first chart in the page."""
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    try:
+        start = time.monotonic()
+        with streamlit_server(RESULTS / log_name, env={"NUMBA_CACHE_DIR": cache_dir}, timeout=180) as server:
+            page.goto(server.url + "/", timeout=LOAD_TIMEOUT_MS)
+            page.wait_for_function(FIRST_CHART_JS, timeout=LOAD_TIMEOUT_MS, polling=50)
+            return time.monotonic() - start
+    finally:
+        context.close()
+
+
+def cold_start(browser) -> dict:
+    with tempfile.TemporaryDirectory(prefix="cedash-numba-") as cache_dir:
+        cold = first_chart_seconds(browser, cache_dir, "demo-cold-server.log")
+        warm = first_chart_seconds(browser, cache_dir, "demo-warm-server.log")
+    return {"cold_s": cold, "warm_s": warm, "ratio": cold / warm}
+
+
+def one_play(page) -> dict:
+    page.locator(PLAY_CHART).wait_for(timeout=LOAD_TIMEOUT_MS)
+    page.evaluate(WATCH_PLAY_JS, PLAY_CHART)
+    page.locator(f"{PLAY_CHART} .updatemenu-button").filter(has_text="Play").click()
+    page.wait_for_function("() => window.__bench_play.done", timeout=60_000, polling=100)
+    b = page.evaluate("() => window.__bench_play")
+    painted = b["painted"]
+    span = (painted[-1]["t"] - painted[0]["t"]) / 1000 if len(painted) > 1 else float("nan")
+    return {
+        "frames": len(b["events"]),
+        "painted": len({p["active"] for p in painted}),
+        "fps": (len(painted) - 1) / span if span > 0 else float("nan"),
+        "total_s": (b["end"] - b["click"]) / 1000,
+    }
+
+
+def play(browser, url: str, plays: int) -> dict:
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    try:
+        page.goto(url + "/?play=true")
+        page.wait_for_selector(APP_IDLE, timeout=LOAD_TIMEOUT_MS)
+        runs = [one_play(page) for _ in range(plays)]
+    finally:
+        context.close()
+    return {
+        "runs": runs,
+        "fps": statistics.median(r["fps"] for r in runs),
+        "total_s": statistics.median(r["total_s"] for r in runs),
+        "frames": runs[0]["frames"],
+        "painted": statistics.median(r["painted"] for r in runs),
+    }
+
+
+def learning_rate_latency(changes: int) -> dict:
+    out = RESULTS / "bench_demo_app.json"
+    subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "bench_app.py"), "--changes", str(changes), "--json", str(out)],
+        check=True,
+        cwd=REPO,
+    )
+    redraw = json.loads(out.read_text())["summary"]["redraw_ms"]
+    return {"p50_ms": redraw["p50"], "p95_ms": redraw["p95"]}
+
+
+def print_table(record: dict) -> None:
+    rows = []
+    if "cold_start" in record:
+        c = record["cold_start"]
+        rows += [
+            ("cold start to first chart, empty numba cache", f"{c['cold_s']:.1f} s", TARGETS["cold_start_s"]),
+            ("same, numba cache filled", f"{c['warm_s']:.1f} s", ""),
+            ("cold / warm", f"{c['ratio']:.2f}", ""),
+        ]
+    p = record["play"]
+    rows += [
+        ("Play: frames per second (painted)", f"{p['fps']:.1f}", TARGETS["play_fps"]),
+        ("Play: click to last frame", f"{p['total_s']:.1f} s", TARGETS["play_total_s"]),
+        ("Play: frames in the figure / painted", f"{p['frames']} / {p['painted']:.0f}", ""),
+    ]
+    if "latency" in record:
+        lat = record["latency"]
+        rows += [
+            ("learning-rate change, redraw p50", f"{lat['p50_ms']:.0f} ms", TARGETS["lr_p50_ms"]),
+            ("learning-rate change, redraw p95", f"{lat['p95_ms']:.0f} ms", TARGETS["lr_p95_ms"]),
+        ]
+    print()
+    print(f"{'':46} {'measured':>12}   target")
+    for label, value, target in rows:
+        print(f"{label:46} {value:>12}   {target}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--plays", type=int, default=3, help="full Plays to time (default 3)")
+    parser.add_argument("--changes", type=int, default=20, help="learning-rate changes for bench_app (default 20)")
+    parser.add_argument("--skip-cold", action="store_true", help="leave out the cold start (a)")
+    parser.add_argument("--skip-latency", action="store_true", help="leave out the learning-rate latency (c)")
+    args = parser.parse_args(argv)
+
+    from playwright.sync_api import sync_playwright
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    record: dict = {}
+    try:
+        with sync_playwright() as playwright:
+            browser = launch_chromium(playwright)
+            if not args.skip_cold:
+                print("(a) cold start, then warm ...", flush=True)
+                record["cold_start"] = cold_start(browser)
+            print(f"(b) {args.plays} full Plays ...", flush=True)
+            with streamlit_server(RESULTS / "demo-play-server.log") as server:
+                record["play"] = play(browser, server.url, args.plays)
+            browser.close()
+    except (ServerError, ChromiumMissing) as exc:
+        sys.exit(str(exc))
+    if not args.skip_latency:
+        print("(c) learning-rate changes, through bench_app.py ...", flush=True)
+        record["latency"] = learning_rate_latency(args.changes)
+    print_table(record)
+    (RESULTS / "bench_demo.json").write_text(json.dumps({"targets": TARGETS, **record}, indent=2))
+    print(f"raw numbers written to {RESULTS / 'bench_demo.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
