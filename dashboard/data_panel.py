@@ -205,15 +205,29 @@ def model_inputs(data: Dataset) -> Dataset:
     state = st.session_state
     keep("inputs")
     if not state.get("inputs") or not set(state.inputs) <= set(names):
-        state.inputs = names
+        linked = [n for n in st.query_params.get("inputs", "").split(INPUTS_SEPARATOR) if n in names]
+        state.inputs = linked or names
     chosen = st.multiselect(
         "Inputs the model uses", names, key="inputs", help="Every input trains by default; remove some to compare."
     )
     remember("inputs")
+    to_address("inputs", INPUTS_SEPARATOR.join(chosen) if list(chosen) != names else None)
     if len(chosen) < 1:
         st.warning("Keep at least one input; training on all of them meanwhile.", icon=":material/warning:")
         return data
     return data if list(chosen) == names else data.select_features(chosen)
+
+
+# Input names may hold commas (iris's "sepal length (cm)" does not, but a table's may); a bar is rarer.
+INPUTS_SEPARATOR = "|"
+
+
+def to_address(key: str, value: str | None) -> None:
+    """Keep a choice that is not a setting of its own (it depends on the data) in the page address too."""
+    if value is None:
+        st.query_params.pop(key, None)
+    elif st.query_params.get(key) != value:
+        st.query_params[key] = value
 
 
 def chart_axes(data: Dataset) -> tuple[int, int] | None:
@@ -236,11 +250,14 @@ def chart_axes(data: Dataset) -> tuple[int, int] | None:
     for key, default in (("fx", names[0]), ("fy", names[1])):
         keep(key)
         if state.get(key) not in names:
-            state[key] = default
+            linked = st.query_params.get(key)
+            state[key] = linked if linked in names else default
     c1, c2 = st.columns(2)
     fx = c1.selectbox("Chart: x axis", names, key="fx", help="The input along the boundary chart's x axis.")
     fy = c2.selectbox("Chart: y axis", names, key="fy", help="The input along the boundary chart's y axis.")
     remember("fx", "fy")
+    to_address("fx", fx)
+    to_address("fy", fy)
     if fx == fy:
         st.warning("Pick two different inputs; using the next one for the y axis.", icon=":material/warning:")
         fy = names[(names.index(fx) + 1) % len(names)]

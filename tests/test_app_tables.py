@@ -105,3 +105,18 @@ def test_a_built_in_set_of_many_columns_trains_on_all_of_them():
     assert_clean(at)
     assert len(at.multiselect(key="inputs").value) == 30
     assert "Other inputs held at" in figures(at)[BOUNDARY]["layout"]["title"]["subtitle"]["text"]
+
+
+def test_the_inputs_and_the_chart_axes_of_a_built_in_set_travel_in_the_link():
+    at = new_app({"dataset": "iris"})
+    at.run()
+    at.selectbox(key="fx").set_value("petal length (cm)").run()
+    at.multiselect(key="inputs").unselect("sepal width (cm)").run()
+    assert_clean(at)
+    link = {k: at.query_params[k] for k in ("dataset", "fx", "fy", "inputs")}
+    again = new_app(link)
+    again.run()
+    assert_clean(again)
+    assert again.selectbox(key="fx").value == "petal length (cm)"
+    assert "sepal width (cm)" not in again.multiselect(key="inputs").value
+    assert len(again.multiselect(key="inputs").value) == 3

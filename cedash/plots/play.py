@@ -134,7 +134,7 @@ def _controls(iterations: np.ndarray) -> dict:
                 "type": "buttons",
                 "direction": "left",
                 "x": 0.0,
-                "y": -0.12,
+                "y": -0.2,
                 "xanchor": "left",
                 "yanchor": "top",
                 "pad": {"t": 0, "r": 8},
@@ -148,7 +148,7 @@ def _controls(iterations: np.ndarray) -> dict:
                 "active": len(iterations) - 1,
                 "x": 0.2,
                 "len": 0.8,
-                "y": -0.08,
+                "y": -0.2,
                 "yanchor": "top",
                 "currentvalue": {"prefix": "iteration ", "font": {"size": 13}},
                 "pad": {"t": 0},
@@ -256,8 +256,11 @@ def _play_layout(
             "title": {"text": "iteration"},
         },
         yaxis2={"anchor": "x2", "range": [0, top], "title": {"text": "loss"}, "gridcolor": "#E5E9EF"},
-        margin={"l": 60, "r": 20, "t": 50, "b": 110},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "xanchor": "right", "x": 1.0},
+        # Room underneath for the axis titles, then the Play buttons and the slider; the points need no
+        # legend here (the colours are the classes', as on the boundary chart), which keeps a phone's narrow
+        # figure from stacking a legend over its title.
+        margin={"l": 60, "r": 20, "t": 50, "b": 130},
+        showlegend=False,
         **_controls(iterations),
     )
     held = held_note(result, axes)
