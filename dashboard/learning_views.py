@@ -265,7 +265,11 @@ def sweep_tab(data, config) -> None:
     if state.sweep_key != key:
         st.caption("The settings changed since the last sweep; press the button to run it again.")
         return
-    result = cached(key, lambda: sweep(data, config, log_spaced_rates(low, high, int(k)), limits=LIMITS))
+    sweep_results(cached(key, lambda: sweep(data, config, log_spaced_rates(low, high, int(k)), limits=LIMITS)), config)
+
+
+def sweep_results(result, config) -> None:
+    """The sweep's two charts with the page's rate marked, and the suggested rate with a button to use it."""
     left, right = st.columns(2)
     final = insight_figures.sweep_figure(result)
     # The rate the page trains with now, so that using the suggestion shows where it sits on the sweep.

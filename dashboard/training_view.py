@@ -137,15 +137,7 @@ def weights_table(result) -> None:
         )
 
 
-def show_results(result, result_key, data) -> None:
-    summary = result.summary()
-    st.markdown(summary_line(summary))
-    message = explain.divergence_message(result)
-    if message:
-        st.warning(message, icon=":material/warning:")
-    main_charts(result, result_key)
-    hints(result, data)
-
+def metrics(summary: dict) -> None:
     cols = st.columns(6)
     cols[0].metric("Train loss", f"{summary['train_loss']:.4f}", help="Mean cross-entropy on the training points.")
     cols[1].metric(
@@ -158,6 +150,28 @@ def show_results(result, result_key, data) -> None:
     cols[4].metric("Iterations", f"{summary['n_iter']:,}")
     cols[5].metric("Fit time", f"{summary['fit_seconds'] * 1000:.0f} ms")
 
+
+def maths(result) -> None:
+    # Built only when opened, and the downloads only when clicked: each costs the page time on every change.
+    box = st.expander("The maths of this run", key="maths", on_change="rerun")
+    if box.open:
+        with box:
+            st.markdown("The loss the model minimises, with its current value:")
+            st.latex(explain.loss_latex(result))
+            st.markdown("One step of the optimiser:")
+            st.latex(explain.update_latex(result))
+
+
+def show_results(result, result_key, data) -> None:
+    summary = result.summary()
+    st.markdown(summary_line(summary))
+    message = explain.divergence_message(result)
+    if message:
+        st.warning(message, icon=":material/warning:")
+    main_charts(result, result_key)
+    hints(result, data)
+
+    metrics(summary)
     left, right = st.columns(2)
     with left:
         chart(training_figures.accuracy_figure(result), "accuracy_chart")
@@ -170,15 +184,11 @@ def show_results(result, result_key, data) -> None:
     if result.feature_map.added_features_:
         st.caption("Features added by the degree setting: " + ", ".join(result.feature_map.added_features_))
 
-    # Built only when opened, and the downloads only when clicked: each costs the page time on every change.
-    maths = st.expander("The maths of this run", key="maths", on_change="rerun")
-    if maths.open:
-        with maths:
-            st.markdown("The loss the model minimises, with its current value:")
-            st.latex(explain.loss_latex(result))
-            st.markdown("One step of the optimiser:")
-            st.latex(explain.update_latex(result))
+    maths(result)
+    downloads(result)
 
+
+def downloads(result) -> None:
     st.markdown("**Downloads**")
     d1, d2, d3 = st.columns(3)
     d1.download_button(
