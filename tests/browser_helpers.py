@@ -26,8 +26,8 @@ BOUNDARY = "Decision boundary"
 GOOD_CSV = b"height,weight,species\n1.0,2.0,cat\n1.2,1.9,cat\n0.8,2.2,cat\n1.1,2.1,cat\n" + b"".join(
     f"{3 + i * 0.1:.1f},{5 - i * 0.1:.1f},dog\n".encode() for i in range(6)
 )
-# Unusable: every row is of one class (a text column like "heavy/light" is a usable input since issue 12).
-BAD_CSV = b"height,weight,species\n1.0,2.0,cat\n1.2,1.9,cat\n3.0,4.0,cat\n3.1,4.1,cat\n"
+# Unusable: its third line is one field short (a text column like "heavy/light" is a usable input since issue 12).
+BAD_CSV = b"height,weight,species\n1.0,2.0,cat\n1.2,1.9\n3.0,4.0,dog\n3.1,4.1,dog\n"
 
 # Plotly 7 sends numpy arrays base64-encoded ({dtype, bdata}) and plotly.js keeps them that way in `gd.data`;
 # decode them here so Python sees plain lists. Heatmap z grids are left out: no test needs them.

@@ -200,8 +200,8 @@ def test_html_in_file_names_shows_as_text_in_notices_and_run_names(page, app_url
     assert run_name in cells, cells
 
     upload(page, FILE_SCRIPT, BAD_CSV)
-    error = alert_with(page, "species").inner_text()
-    assert error.startswith(f"{FILE_SCRIPT}: the target column 'species'"), error
+    error = alert_with(page, "fields but the header").inner_text()
+    assert error.startswith(f"{FILE_SCRIPT}: line 3 has 2 fields"), error
     notice = sidebar(page).get_by_text("Still showing the last file that worked").inner_text()
     assert notice == f"Still showing the last file that worked, {FILE_IMG}.", notice
     assert_no_exception(page)
@@ -247,7 +247,7 @@ def test_markdown_in_file_names_labels_and_links_is_not_rendered(page, app_url):
     assert LABEL_MD_LINK in split and LABEL_MD_BOLD in split, split
 
     upload(page, FILE_MD, BAD_CSV)
-    error = alert_with(page, "species").inner_text()
+    error = alert_with(page, "fields but the header").inner_text()
     assert error.startswith(f"{FILE_MD}: "), error
     assert links_to_evil(page) == []
 

@@ -364,3 +364,14 @@ def test_random_tables_read_with_roles(table, writing, missing, max_categories):
     if data is not None:
         train, _ = split(data, RunConfig(test_size=0))
         np.testing.assert_array_equal(train.X, data.X)
+
+
+def test_a_target_of_measurements_is_refused_with_a_clear_message():
+    from cedash.config import RunConfig
+    from cedash.data.dataset import DataError
+    from cedash.runs.experiment import run
+
+    data = read_csv(b"height,weight,species\n1.0,2.0,cat\n1.2,1.9,cat\n3.0,4.0,cat\n3.1,4.1,cat\n")
+    assert data.target_name == "weight"  # the constant last column is not guessed as the target
+    with pytest.raises(DataError, match=r"'weight' holds numbers with fractions \(4 different values\)"):
+        run(data, RunConfig())

@@ -14,7 +14,7 @@ import numpy as np
 from cedash.config import RunConfig
 from cedash.data.dataset import Dataset
 from cedash.runs.experiment import RunResult
-from cedash.runs.sweep import sweep
+from cedash.runs.sweep import SAME_LOSS_SHARE, RateSuggestion, settled_at, sweep  # noqa: F401
 
 # A rise smaller than this share of the loss is rounding, not overshooting.
 RISE_TOLERANCE = 1e-9
@@ -120,48 +120,6 @@ def too_big_rate(data: Dataset, config: RunConfig, candidates=TOO_BIG_CANDIDATES
     return None
 
 
-# Within this share of the best final loss a sweep's rates count as reaching the same place.
-SAME_LOSS_SHARE = 1e-3
-
-
-@dataclass(frozen=True)
-class RateSuggestion:
-    """The sweep's suggestion: ``rate`` (index ``index``) is within ``SAME_LOSS_SHARE`` of the best final
-    loss ``best_loss`` from iteration ``iterations`` on, sooner than any other rate."""
-
-    index: int
-    rate: float
-    iterations: int
-    best_loss: float
-
-    def sentence(self) -> str:
-        return (
-            f"Suggested learning rate: {self.rate:.3g}. Of the rates that reach the lowest loss ({self.best_loss:.4g}, "
-            f"to within {SAME_LOSS_SHARE:.1%}), it gets there fastest: in {self.iterations:,} iterations."
-        )
-
-
-def settled_at(curve: np.ndarray, level: float) -> int | None:
-    """The iteration from which ``curve`` stays at or below ``level``, or None if it ends above it."""
-    above = np.flatnonzero(curve > level)
-    if len(above) == 0:
-        return 0
-    if above[-1] == len(curve) - 1:
-        return None
-    return int(above[-1] + 1)
-
-
 def suggest_rate(result) -> RateSuggestion | None:
-    """The rate that reaches the sweep's best loss in the fewest iterations (the smaller rate on a tie).
-
-    ``result`` is a :class:`~cedash.runs.sweep.SweepResult`. Rates that diverged
-    are never suggested; None when all of them did.
-    """
-    ok = [i for i, d in enumerate(result.diverged_at) if d is None]
-    if not ok:
-        return None
-    best = min(float(result.loss_curves[i][-1]) for i in ok)
-    level = best + SAME_LOSS_SHARE * max(abs(best), 1e-12)
-    reached = [(settled_at(result.loss_curves[i], level), i) for i in ok]
-    iterations, index = min((it, i) for it, i in reached if it is not None)
-    return RateSuggestion(index, float(result.learning_rates[index]), iterations, best)
+    """The sweep's suggestion (see :attr:`cedash.runs.sweep.SweepResult.suggestion`)."""
+    return result.suggestion

@@ -134,6 +134,16 @@ class RunResult:
         return out
 
 
+def check_classes(data: Dataset) -> None:
+    """Refuse a target that holds measurements rather than classes, before a classifier is asked to fit it."""
+    y = np.asarray(data.y)
+    if y.dtype.kind == "f" and not np.all(np.isfinite(y) & (y == np.round(y))):
+        raise DataError(
+            f"the target column {data.target_name!r} holds numbers with fractions ({len(np.unique(y)):,} different "
+            "values), like a measurement rather than classes; choose a column of classes as the target"
+        )
+
+
 def check_work(data: Dataset, config: RunConfig, limits: Limits = DEFAULT_LIMITS, runs: int = 1) -> None:
     """Refuse, with a clear message, a request bigger than the configured limits.
 
@@ -189,6 +199,7 @@ def prepare(data: Dataset, config: RunConfig):
 
 def run(data: Dataset, config: RunConfig = DEFAULTS, *, callback=None, limits: Limits = DEFAULT_LIMITS) -> RunResult:
     """Split ``data``, fit the feature map and the classifier, and evaluate the run."""
+    check_classes(data)
     check_work(data, config, limits)
     train, test, fmap, Xtr = prepare(data, config)
     model = GradientDescentClassifier(

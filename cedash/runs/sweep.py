@@ -35,6 +35,37 @@ def log_spaced_rates(low: float = 1e-3, high: float = 10.0, k: int = 12) -> np.n
     return np.logspace(math.log10(low), math.log10(high), k)
 
 
+# Within this share of the best final loss a sweep's rates count as reaching the same place.
+SAME_LOSS_SHARE = 1e-3
+
+
+@dataclass(frozen=True)
+class RateSuggestion:
+    """The sweep's suggestion: ``rate`` (index ``index``) is within ``SAME_LOSS_SHARE`` of the best final
+    loss ``best_loss`` from iteration ``iterations`` on, sooner than any other rate."""
+
+    index: int
+    rate: float
+    iterations: int
+    best_loss: float
+
+    def sentence(self) -> str:
+        return (
+            f"Suggested learning rate: {self.rate:.3g}. Of the rates that reach the lowest loss ({self.best_loss:.4g}, "
+            f"to within {SAME_LOSS_SHARE:.1%}), it gets there fastest: in {self.iterations:,} iterations."
+        )
+
+
+def settled_at(curve: np.ndarray, level: float) -> int | None:
+    """The iteration from which ``curve`` stays at or below ``level``, or None if it ends above it."""
+    above = np.flatnonzero(curve > level)
+    if len(above) == 0:
+        return 0
+    if above[-1] == len(curve) - 1:
+        return None
+    return int(above[-1] + 1)
+
+
 @dataclass
 class SweepResult:
     learning_rates: np.ndarray
@@ -47,12 +78,27 @@ class SweepResult:
         return np.array([c[-1] for c in self.loss_curves])
 
     @property
-    def best_index(self) -> int | None:
-        """The rate with the lowest final loss among those that did not diverge."""
+    def suggestion(self) -> RateSuggestion | None:
+        """The rate that reaches the lowest final loss (to within ``SAME_LOSS_SHARE``) in the fewest
+        iterations, the smaller rate on a tie; diverged rates never count; None when all diverged.
+
+        Several rates often end at the same loss to rounding; the lowest final loss alone would pick
+        among them by rounding noise, while the fastest to get there is the one worth using.
+        """
         ok = [i for i, d in enumerate(self.diverged_at) if d is None]
         if not ok:
             return None
-        return min(ok, key=lambda i: self.loss_curves[i][-1])
+        best = min(float(self.loss_curves[i][-1]) for i in ok)
+        level = best + SAME_LOSS_SHARE * max(abs(best), 1e-12)
+        reached = [(settled_at(self.loss_curves[i], level), i) for i in ok]
+        iterations, index = min((it, i) for it, i in reached if it is not None)
+        return RateSuggestion(index, float(self.learning_rates[index]), iterations, best)
+
+    @property
+    def best_index(self) -> int | None:
+        """The suggested rate's index (see :attr:`suggestion`)."""
+        s = self.suggestion
+        return None if s is None else s.index
 
     @property
     def best_rate(self) -> float | None:
