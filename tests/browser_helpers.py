@@ -269,14 +269,15 @@ def flip_toggle(page, label: str) -> None:
 
 def data_table(page) -> tuple[list[str], list[str]]:
     """Column headers and cells of the Data tab's grid, from the table Glide keeps for screen readers."""
-    grid = page.get_by_test_id("stDataFrame").first
+    # The main area's grid: the sidebar holds one too (an upload's column roles).
+    grid = page.get_by_test_id("stMain").get_by_test_id("stDataFrame").first
     grid.locator("table th").first.wait_for(state="attached")
     return grid.locator("table th").all_text_contents(), grid.locator("table td").all_text_contents()
 
 
 def edit_first_cell(page, value: str) -> None:
     """Type ``value`` into the first row's first column of the Data tab's editable grid."""
-    grid = page.get_by_test_id("stDataFrame").get_by_test_id("data-grid-canvas")
+    grid = page.get_by_test_id("stMain").get_by_test_id("stDataFrame").first.get_by_test_id("data-grid-canvas")
     grid.wait_for()
     grid.scroll_into_view_if_needed()
     box = grid.bounding_box()

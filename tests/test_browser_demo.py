@@ -355,7 +355,12 @@ def data_points(page) -> tuple[list, list]:
 
 def table_rows(page) -> int:
     """Rows in the data editor, from the grid's own row count (header and the add-row line left out)."""
-    count = page.get_by_test_id("stDataFrame").first.locator("table[aria-rowcount]").get_attribute("aria-rowcount")
+    count = (
+        page.get_by_test_id("stMain")
+        .get_by_test_id("stDataFrame")
+        .first.locator("table[aria-rowcount]")
+        .get_attribute("aria-rowcount")
+    )
     return int(count) - 2
 
 

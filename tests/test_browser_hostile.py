@@ -269,6 +269,7 @@ def test_nonsense_url_parameters_in_a_real_browser(page, app_url):
         "degree": "99",
         "test": "5",
         "logy": "<b>",
+        "play": "<i>",
         "view": "nonsense",
     }
     open_app(page, app_url, "?" + urllib.parse.urlencode(query))
