@@ -84,7 +84,7 @@ def uploaded_data() -> tuple[Dataset | None, str]:
     try:
         data = read_upload(raw, name, state.get("upload_target"), state.get("upload_roles", {}))
     except DataError as exc:
-        st.error(literal(f"{name}: {exc}"), icon=":material/error:")
+        st.error(literal(f"{name}: {exc}"))
         target_picker(file_columns(raw))
         good = state.get("good_upload")
         if good is None:

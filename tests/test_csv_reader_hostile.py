@@ -77,10 +77,16 @@ def test_expressions_and_formulas_in_cells_stay_plain_strings(tmp_path, no_eval)
 
 
 @pytest.mark.parametrize("cell", ["1+1", "2*3", "__import__('os').getpid()", "=1+1", "0x10", "1_000"])
-def test_an_expression_in_a_feature_column_is_an_error_not_a_number(cell):
+def test_an_expression_in_a_feature_column_is_never_read_as_a_number(cell):
     text = f'x1,x2,label\n1,2,a\n"{cell}",4,b\n5,6,a\n7,8,b\n'
+    # The numbers-only reading refuses it; the reading by column roles (issue 12) leaves the column out and
+    # names the line. Neither evaluates it.
     with pytest.raises(DataError, match="must hold numbers"):
-        read_csv(text)
+        read_csv(text, drop_invalid_rows=False)
+    data = read_csv(text)
+    plan = data.table.plan.frame().set_index("column")
+    assert data.feature_names == ("x2",) and plan.loc["x1", "role"] == "left out"
+    assert "line 3" in plan.loc["x1", "note"] and cell in plan.loc["x1", "note"]
 
 
 # --- upload size ----------------------------------------------------------------------------------------------
