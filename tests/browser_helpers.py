@@ -292,7 +292,7 @@ def edit_first_cell(page, value: str) -> None:
     with rerun(page):
         editor.first.press("Enter")
     page.wait_for_function(
-        "(v) => (document.querySelector('[data-testid=\"stMain\"] [data-testid=\"glide-cell-1-0\"]') || {})"
+        '(v) => (document.querySelector(\'[data-testid="stMain"] [data-testid="glide-cell-1-0"]\') || {})'
         ".textContent === v",
         arg=value,
         timeout=RERUN_TIMEOUT_MS,
