@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cedash.runs.experiment import RunResult
+from cedash.runs.experiment import WIDE_SCALES, RunResult
 
 CAPTIONS = {
     "loss": "Each step of gradient descent should lower the training loss. The dotted line is the loss on points "
@@ -79,9 +79,17 @@ def divergence_message(result: RunResult) -> str | None:
     if result.diverged_at is None:
         return None
     lr = result.config.learning_rate
+    start = f"Training diverged at iteration {result.diverged_at}: {result.model.divergence_reason_}. "
+    start += "The charts show the run up to that point. "
+    if not result.config.standardize and result.spread_ratio > WIDE_SCALES:
+        # One rate cannot suit inputs whose spreads differ this much: a smaller one only crawls on the others.
+        return start + (
+            f"The inputs' spreads differ {result.spread_ratio:,.0f}-fold, so turn on Standardise first; "
+            "a smaller learning rate alone would crawl on the narrow ones."
+        )
     return (
-        f"Training diverged at iteration {result.diverged_at}: {result.model.divergence_reason_}. "
-        f"The charts show the run up to that point. Try a smaller learning rate, such as {lr / 10:g}"
+        start
+        + f"Try a smaller learning rate, such as {lr / 10:g}"
         + ("" if result.config.standardize else ", or turn on standardising")
         + "."
     )

@@ -120,3 +120,11 @@ def test_the_inputs_and_the_chart_axes_of_a_built_in_set_travel_in_the_link():
     assert again.selectbox(key="fx").value == "petal length (cm)"
     assert "sepal width (cm)" not in again.multiselect(key="inputs").value
     assert len(again.multiselect(key="inputs").value) == 3
+
+
+def test_a_divergence_on_inputs_of_very_different_scales_says_to_standardise():
+    at = new_app({"dataset": "breast cancer", "standardize": "false", "lr": "10"})
+    at.run()
+    assert_clean(at)
+    warning = " ".join(t for t in texts(at.warning) if "diverged" in t)
+    assert "spreads differ" in warning and "turn on Standardise first" in warning, warning
