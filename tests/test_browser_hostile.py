@@ -169,6 +169,9 @@ def test_html_in_column_names_and_labels_shows_as_text(page, app_url):
         assert payload in text, f"{payload!r} is not on the page as text"
     assert page.get_by_role("combobox", name="Target column").input_value() == TARGET_SVG
 
+    # The grid shares the Data tab with the clickable boundary and draws only the columns in view: give it
+    # room for all three of these long names.
+    page.set_viewport_size({"width": 2400, "height": 1000})
     open_tab(page, "Data")
     headers, cells = data_table(page)
     assert headers == [NAME_SCRIPT, NAME_IMG, TARGET_SVG]
