@@ -14,6 +14,7 @@ import streamlit as st
 import cedash
 from cedash.data.dataset import DataError
 from dashboard import learning_views as views
+from dashboard import lessons_panel as lessons
 from dashboard.cached_runs import train
 from dashboard.data_panel import (
     builtin_data,
@@ -31,7 +32,10 @@ from dashboard.training_view import show_results
 log = logging.getLogger("cedash.app")
 
 st.set_page_config(
-    page_title="cedash: gradient descent on cross-entropy", page_icon=":material/insights:", layout="wide"
+    page_title="cedash: gradient descent on cross-entropy",
+    page_icon=":material/insights:",
+    layout="wide",
+    initial_sidebar_state=lessons.sidebar_state(),
 )
 
 
@@ -58,13 +62,16 @@ def sidebar():
 
 def main() -> None:
     init_state()
+    lessons.start()
     st.title("cedash")
+    lessons.header()
     st.caption(
         "Watch a classifier learn by gradient descent on the cross-entropy loss. "
         f"Every setting is in the page address, so a link reopens this exact demo. (cedash {cedash.__version__})"
     )
     for note in st.session_state.url_notes:
         st.warning(literal(note))
+    lesson_box = st.container()
     with st.sidebar:
         data, data_key, config = sidebar()
 
@@ -84,7 +91,11 @@ def main() -> None:
         result, result_key = train(data, config)
     except DataError as exc:
         tabs["Training"].error(literal(exc))
+        with lesson_box:
+            lessons.show(None, data_key)
         return
+    with lesson_box:
+        lessons.show(result, data_key)
     if data_open:
         with chart_column:
             point_editor(result, data, data_key)
