@@ -103,8 +103,10 @@ def go_to(number: int) -> None:
     apply_change(step_settings(load_steps()[number - 1]))
 
 
-def show_me(change: dict) -> None:
-    apply_change(change)
+def show_me(step: Step, change: dict) -> None:
+    """A button's callback: make the change a step asks for (its first example), leaving the rest as it is."""
+    settings = step_settings(step, change)
+    apply_change({key: settings[key] for key in change})
 
 
 def close() -> None:
@@ -236,5 +238,5 @@ def _step_text(step: Step, result, data_key: str) -> None:
             box.info(literal(text), icon=":material/trending_flat:")
     examples = [r.example for r in step.replies if r.done and r.example]
     if (reply is None or not reply.done) and examples:
-        box.button("Show me", key="lesson_show_me", on_click=show_me, args=(examples[0],),
+        box.button("Show me", key="lesson_show_me", on_click=show_me, args=(step, examples[0]),
                    help="Make the change this step asks for.")  # fmt: skip

@@ -269,7 +269,24 @@ def test_a_malformed_lesson_file_is_refused_naming_the_step(document, problem):
         parse_steps(document)
 
 
-def test_a_step_naming_a_setting_the_page_has_not_is_refused():
-    (step,) = parse_steps({"steps": [{"title": "x", "text": "t.", "task": "y", "settings": {"learning_rate": 1}}]})
-    with pytest.raises(LessonError, match="'learning_rate'"):
+@pytest.mark.parametrize(
+    ("settings", "problem"),
+    [
+        ({"learning_rate": 1}, "'learning_rate'"),
+        ({"degree": "two"}, "degree must be a int"),
+        ({"intercept": 1}, "true or false"),
+    ],
+)
+def test_a_step_naming_a_setting_the_page_has_not_or_a_wrong_kind_of_value_is_refused(settings, problem):
+    (step,) = parse_steps({"steps": [{"title": "x", "text": "t.", "task": "y", "settings": settings}]})
+    with pytest.raises(LessonError, match=re.escape(problem)):
         step_settings(step, page_defaults())
+
+
+def test_whole_numbers_in_the_lesson_file_become_the_kind_each_setting_holds():
+    (step,) = parse_steps(
+        {"steps": [{"title": "x", "text": "t.", "task": "y", "settings": {"lr": 1000, "iters": 50.0}}]}
+    )
+    settings = step_settings(step, page_defaults())
+    assert settings["lr"] == 1000.0 and isinstance(settings["lr"], float)
+    assert settings["iters"] == 50 and isinstance(settings["iters"], int)

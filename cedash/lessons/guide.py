@@ -134,8 +134,23 @@ def step_settings(step: Step, defaults: Mapping, change: Mapping | None = None) 
     for key, value in {**step.settings, **(change or {})}.items():
         if key not in defaults:
             raise LessonError(f"step {step.number} sets {key!r}, which is not a setting of the page")
-        settings[key] = value
+        settings[key] = _like(defaults[key], value, f"step {step.number}, {key}")
     return settings
+
+
+def _like(default, value, where: str):
+    """``value`` as the kind of value the setting holds: TOML's ``lr = 1000`` is the rate 1000.0."""
+    if isinstance(default, bool) or isinstance(value, bool):
+        if type(value) is not type(default):
+            raise LessonError(f"{where} must be true or false like its default, not {value!r}")
+        return value
+    if isinstance(default, float) and isinstance(value, int | float):
+        return float(value)
+    if isinstance(default, int) and isinstance(value, int | float) and float(value).is_integer():
+        return int(value)
+    if type(value) is not type(default):
+        raise LessonError(f"{where} must be a {type(default).__name__} like its default, not {value!r}")
+    return value
 
 
 def run_config(settings: Mapping) -> RunConfig:
