@@ -63,8 +63,7 @@ def sidebar():
 def main() -> None:
     init_state()
     lessons.start()
-    st.title("cedash")
-    lessons.header()
+    lessons.header("cedash")
     st.caption(
         "Watch a classifier learn by gradient descent on the cross-entropy loss. "
         f"Every setting is in the page address, so a link reopens this exact demo. (cedash {cedash.__version__})"

@@ -24,7 +24,7 @@ from dashboard.state import LIMITS, SOURCES, VIEWS, apply_change, chart, literal
 PRESENTER_STYLE = """
 <style>
 html { font-size: 20px; }
-[data-testid="stMainBlockContainer"] { max-width: 100%; padding-left: 2rem; padding-right: 2rem; }
+[data-testid="stMainBlockContainer"] { max-width: 100%; padding: 1.5rem 2rem 2rem 2rem; }
 .st-key-lesson_panel p, .st-key-lesson_panel li { font-size: 1.2rem; line-height: 1.45; }
 </style>
 """
@@ -114,21 +114,26 @@ def close() -> None:
     st.session_state.lesson = None
 
 
-def header() -> None:
-    """Beside the title: the way into the lessons, and the presenter view for a projector."""
+def header(title: str) -> None:
+    """The page title with, beside it, the way into the lessons and the presenter view for a projector.
+
+    One row, so that the first screen keeps its charts whole at 1366x768; on a phone the row wraps.
+    """
     state = st.session_state
-    left, right = st.columns([3, 2], vertical_alignment="center")
+    row = st.container(horizontal=True, vertical_alignment="center", gap="medium", key="title_row")
+    row.title(title, width="content")
     if state.lesson is None:
-        left.button(
-            "Lessons: a guided tour in 8 steps",
+        row.button(
+            "Lessons",
             key="lessons_open",
             icon=":material/school:",
             type="primary",
             on_click=go_to,
             args=(1,),
-            help="Each step sets the page up, says what to look at, asks you to try one thing and says what happened.",
+            help="A guided tour in 8 steps: each sets the page up, says what to look at, asks you to try one "
+            "thing and says what happened.",
         )
-    right.toggle(
+    row.toggle(
         "Presenter view",
         key="presenter",
         help="Larger type and the sidebar folded away, for a projector. The address keeps it: a link opens "
@@ -154,25 +159,21 @@ def _now_numbers(result, data_key: str) -> RunNumbers:
     return RunNumbers(result, settings)
 
 
-def _navigation(step: Step, count: int) -> None:
-    back, forward, again, leave = st.columns(4)
-    back.button(
-        "Back", key="lesson_back", icon=":material/arrow_back:", disabled=step.number == 1,
-        on_click=go_to, args=(step.number - 1,), width="stretch",
-    )  # fmt: skip
+def _navigation(step: Step, count: int, show_me_change: dict | None) -> None:
+    """Back, Next, Show me, Start again and Close in one row, which wraps on a phone."""
+    row = st.container(horizontal=True, gap="small", key="lesson_buttons")
+    row.button("Back", key="lesson_back", icon=":material/arrow_back:", disabled=step.number == 1,
+               on_click=go_to, args=(step.number - 1,))  # fmt: skip
     if step.number < count:
-        forward.button(
-            "Next", key="lesson_next", icon=":material/arrow_forward:", type="primary",
-            on_click=go_to, args=(step.number + 1,), width="stretch",
-        )  # fmt: skip
-    again.button(
-        "Start this step again", key="lesson_again", icon=":material/restart_alt:", on_click=go_to,
-        args=(step.number,), width="stretch", help="Put back this step's own settings.",
-    )  # fmt: skip
-    leave.button(
-        "Close lessons", key="lesson_close", icon=":material/close:", on_click=close, width="stretch",
-        help="Back to the plain page; the settings on screen stay as they are.",
-    )  # fmt: skip
+        row.button("Next", key="lesson_next", icon=":material/arrow_forward:", type="primary",
+                   on_click=go_to, args=(step.number + 1,))  # fmt: skip
+    if show_me_change:
+        row.button("Show me", key="lesson_show_me", icon=":material/visibility:", on_click=show_me,
+                   args=(step, show_me_change), help="Make the change this step asks for.")  # fmt: skip
+    row.button("Start this step again", key="lesson_again", icon=":material/restart_alt:", on_click=go_to,
+               args=(step.number,), help="Put back this step's own settings.")  # fmt: skip
+    row.button("Close lessons", key="lesson_close", icon=":material/close:", on_click=close,
+               help="Back to the plain page; the settings on screen stay as they are.")  # fmt: skip
 
 
 def _step_chart(step: Step, result) -> None:
@@ -202,41 +203,39 @@ def show(result, data_key: str) -> None:
     panel = st.container(border=True, key="lesson_panel")
     with panel:
         st.progress(step.number / len(steps), text=f"**Step {step.number} of {len(steps)}**: {step.title}")
-        if state.presenter and result is not None:
-            text_column, chart_column = st.columns([2, 3])
+        presenting = state.presenter and result is not None
+        if presenting:
+            text_column, chart_column = st.columns([1, 1])
         else:
             text_column = chart_column = st.container()
         with text_column:
-            _step_text(step, result, data_key)
-        if state.presenter and result is not None:
+            show_me_change = _step_text(step, result, data_key)
+        if presenting:
             with chart_column:
                 _step_chart(step, result)
-        _navigation(step, len(steps))
+        _navigation(step, len(steps), show_me_change)
 
 
-def _step_text(step: Step, result, data_key: str) -> None:
+def _step_text(step: Step, result, data_key: str) -> dict | None:
+    """The step's text, its task and the reply; returns the change "Show me" makes while the task is not done."""
     try:
         start_numbers = _start_numbers(step)
     except (DataError, LessonError) as exc:
         st.error(literal(f"This step's own settings cannot be trained here: {exc}"))
-        return
+        return None
     intro = render(step.text, start_numbers, start_numbers)
     st.markdown(literal(intro) if intro is not None else literal(step.text))
     st.markdown(f":material/touch_app: **Try this:** {literal(step.task)}")
     if result is None:
-        return
+        return None
     found = reply_for(step, _now_numbers(result, data_key), start_numbers)
     box = st.container(key="lesson_reply")
-    reply = None
     if found is None:
         box.caption("The page notices when you have done it, and says what happened here.")
+    elif found[0].done:
+        box.success(literal(found[1]), icon=":material/check_circle:")
+        return None
     else:
-        reply, text = found
-        if reply.done:
-            box.success(literal(text), icon=":material/check_circle:")
-        else:
-            box.info(literal(text), icon=":material/trending_flat:")
+        box.info(literal(found[1]), icon=":material/trending_flat:")
     examples = [r.example for r in step.replies if r.done and r.example]
-    if (reply is None or not reply.done) and examples:
-        box.button("Show me", key="lesson_show_me", on_click=show_me, args=(step, examples[0]),
-                   help="Make the change this step asks for.")  # fmt: skip
+    return examples[0] if examples else None

@@ -65,6 +65,7 @@ def replies_shown(at) -> list[str]:
     return texts(at.success) + texts(at.info)
 
 
+@pytest.mark.slow
 def test_the_first_screen_opens_the_lessons_and_next_and_back_walk_every_step():
     at = new_app()
     at.run()
