@@ -24,7 +24,7 @@ from dashboard.state import LIMITS, SOURCES, VIEWS, apply_change, chart, literal
 PRESENTER_STYLE = """
 <style>
 html { font-size: 20px; }
-[data-testid="stMainBlockContainer"] { max-width: 100%; padding: 1.5rem 2rem 2rem 2rem; }
+[data-testid="stMainBlockContainer"] { max-width: 100%; padding-left: 2rem; padding-right: 2rem; }
 .st-key-lesson_panel p, .st-key-lesson_panel li { font-size: 1.2rem; line-height: 1.45; }
 </style>
 """
