@@ -189,7 +189,10 @@ def _step_chart(step: Step, result) -> None:
         fig = training_figures.boundary_figure(result, axes=axes)
     else:
         fig = training_figures.loss_figure(result)
-    fig.update_layout(height=520, font={"size": 16})
+    # Sized to sit whole beside the text under the title at 1366x768, with type a room can read.
+    fig.update_layout(height=430, font={"size": 17}, title_font_size=20, legend_font_size=16)
+    fig.update_xaxes(tickfont_size=16, title_font_size=17)
+    fig.update_yaxes(tickfont_size=16, title_font_size=17)
     chart(fig, "lesson_chart")
 
 

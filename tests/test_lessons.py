@@ -182,6 +182,13 @@ def test_three_classes_confusions_are_counted_off_the_diagonal():
     assert start.confused == wrong > 0
     text = render(step.text, start, start)
     assert f"{wrong} of the {result.test.n_samples} test points" in text
+    # Every mistake the text names as most frequent is a largest off-diagonal cell, and none is left out.
+    matrix = start.matrix - np.diag(np.diag(start.matrix))
+    named = re.findall(r"class (\S+) taken for class (\S+?)(?= and| \(|,)", text)
+    index = {str(c): i for i, c in enumerate(result.classes)}
+    assert sorted((index[a], index[b]) for a, b in named) == sorted(
+        zip(*np.nonzero(matrix == matrix.max()), strict=True)
+    )
 
 
 def people_csv(rows: int = 160, seed: int = 3) -> bytes:

@@ -116,6 +116,11 @@ class RunNumbers:
         return self.result.diverged_at
 
     @property
+    def divergence_reason(self) -> str | None:
+        """What stopped a diverging run, in the words the page's warning uses."""
+        return self.result.model.divergence_reason_
+
+    @property
     def n_iter(self) -> int:
         return int(self.result.model.n_iter_)
 
@@ -294,11 +299,16 @@ class RunNumbers:
 
     @property
     def most_confused(self) -> str:
-        """The commonest mistake in words: 'class a taken for class b'."""
+        """The commonest mistake in words ('class a taken for class b (n points)'); every one of them if tied."""
         off = self.matrix - np.diag(np.diag(self.matrix))
-        i, j = np.unravel_index(int(np.argmax(off)), off.shape)
+        most = int(off.max())
         classes = self.result.classes
-        return f"class {classes[i]} taken for class {classes[j]} ({int(off[i, j])} points)"
+        pairs = [
+            f"class {classes[i]} taken for class {classes[j]}" for i, j in zip(*np.nonzero(off == most), strict=True)
+        ]
+        if len(pairs) == 1:
+            return f"{pairs[0]} ({most} point{'s' if most != 1 else ''})"
+        return f"{', '.join(pairs[:-1])} and {pairs[-1]} ({most} point{'s' if most != 1 else ''} each)"
 
     # --- the shape of the bowl -------------------------------------------------------------------------------
 
