@@ -7,6 +7,7 @@ import re
 
 import pytest
 from browser_helpers import LOAD_TIMEOUT_MS, RERUN_TIMEOUT_MS, assert_no_exception, new_page, rerun, sidebar
+from test_browser_a11y import assert_no_serious_violations, open_settled
 
 from cedash.lessons.guide import load_steps
 from dashboard.lessons_panel import step_settings
@@ -115,3 +116,11 @@ def test_the_presenter_view_folds_the_sidebar_and_shows_the_steps_chart_large_at
         assert_no_exception(page)
     finally:
         page.context.close()
+
+
+@pytest.mark.parametrize("query", ["lesson=1&noise=1.0", "lesson=7&presenter=1"], ids=["reply-shown", "presenter"])
+def test_axe_finds_no_serious_violation_in_the_lesson_panel(page, app_url, query):
+    open_settled(page, app_url, query)
+    page.locator(PANEL).wait_for(timeout=LOAD_TIMEOUT_MS)
+    assert_no_serious_violations(page, f"the lessons with {query}")
+    assert_no_exception(page)
