@@ -60,6 +60,7 @@ from harness.ws_client import Page, PageError, Run  # noqa: E402
 
 RESULTS = REPO / "benchmarks" / "results"
 PROBE_DIR = REPO / "benchmarks" / "rerun_probe"
+PROFILE_DIR = REPO / "benchmarks" / "profile_probe"
 P95_TARGET_S = 1.0
 WARM_UP_S = 8.0  # numba compiles the kernels in a child process for about 4 s of CPU after the first page
 ACTIONS = {"lr": 35, "iters": 15, "dataset": 10, "tab": 15, "pin": 5, "sweep": 5, "upload": 5, "source": 10}
@@ -243,12 +244,15 @@ def probe_seconds(files: list[Path], start: float, end: float) -> list[float]:
 
 
 @contextlib.contextmanager
-def servers(replicas: int, folder: Path, step: int):
+def servers(replicas: int, folder: Path, step: int, profile: Path | None = None):
     """Fresh servers for one step: one replica on its own, or ``replicas`` behind HAProxy.
     Yields the URL the users open, the servers' pids and each replica's probe file."""
     probes = [folder / f"reruns-{i}.txt" for i in range(1, replicas + 1)]
     if replicas == 1:
         env = {"CEDASH_LOADTEST_PROBE": str(probes[0]), "PYTHONPATH": python_path_with(PROBE_DIR)}
+        if profile is not None:
+            # Both probes are modules named sitecustomize: the profile's folder comes first and imports the other.
+            env |= {"CEDASH_PROFILE_OUT": str(profile), "PYTHONPATH": python_path_with(PROFILE_DIR, PROBE_DIR)}
         with streamlit_server(RESULTS / f"ws-load-server-{step}.log", env=env, timeout=90.0) as server:
             yield server.url, [server.pid], probes
         return
@@ -299,7 +303,7 @@ def summarise(sessions: int, tally: Tally, sampler: Sampler, start: float, end: 
 def run_step(args, sessions: int, step: int) -> dict:
     think = tuple(args.think)
     with tempfile.TemporaryDirectory() as folder:
-        context = contextlib.nullcontext((args.url, [], [])) if args.url else servers(args.replicas, Path(folder), step)
+        context = contextlib.nullcontext((args.url, [], [])) if args.url else servers(args.replicas, Path(folder), step, args.profile)
         with context as (url, pids, probes):
             # A class's server is started before the lecture: the first page's imports and the compiled
             # kernels' warm-up are not part of the step.
@@ -371,6 +375,7 @@ def main(argv=None) -> int:
     parser.add_argument("--memory-every", type=float, default=0.0, help="print the RSS every this many seconds")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, help="write every figure here")
+    parser.add_argument("--profile", type=Path, help="one server: add up cProfile of its script runs in this file")
     args = parser.parse_args(argv)
     if args.find_capacity and args.duration == 120.0:
         args.duration = 60.0

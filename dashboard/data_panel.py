@@ -38,8 +38,18 @@ def builtin_data() -> tuple[Dataset, str]:
         noise = widget(st.number_input, "noise", step=0.05, format="%.2f", disabled=not spec.uses_noise)
     with c3:
         seed = widget(st.number_input, "seed", step=1)
-    data = load_dataset(name, n_samples=int(n), noise=float(noise), seed=int(seed))
+    data = shared_dataset(name, int(n), float(noise), int(seed))
     return data, f"builtin|{name}|{n}|{noise}|{seed}"
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def shared_dataset(name: str, n: int, noise: float, seed: int) -> Dataset:
+    """A built-in set is the same for the same settings: made once per server and shared by every session,
+    instead of on every rerun of every page. Its arrays are read-only, so no session can change another's."""
+    data = load_dataset(name, n_samples=n, noise=noise, seed=seed)
+    data.X.setflags(write=False)
+    data.y.setflags(write=False)
+    return data
 
 
 ROLE_CHOICES = ("feature", "target", "left out")
