@@ -64,6 +64,10 @@ PROFILE_DIR = REPO / "benchmarks" / "profile_probe"
 P95_TARGET_S = 1.0
 WARM_UP_S = 8.0  # numba compiles the kernels in a child process for about 4 s of CPU after the first page
 ACTIONS = {"lr": 35, "iters": 15, "dataset": 10, "tab": 15, "pin": 5, "sweep": 5, "upload": 5, "source": 10}
+# The browser-driven load test's mix (benchmarks/load_test.py), to compare the two on the same work.
+LOAD_TEST_ACTIONS = {"lr": 40, "iters": 20, "optimizer": 15, "upload": 10, "sweep": 10, "source": 5}
+MIXES = {"class": ACTIONS, "load-test": LOAD_TEST_ACTIONS}
+OPTIMIZERS = ("gd", "momentum", "nesterov", "adam")
 DATASETS = ("two blobs", "xor", "circles", "moons", "spiral", "three blobs", "iris", "wine", "breast cancer")
 # Students stay on the Training tab most of the time.
 TABS = {"Training": 6, "Replay": 1, "Landscape": 1, "Points": 1, "Optimisers": 1, "Compare": 1, "Sweep": 1, "Data": 1}
@@ -111,7 +115,8 @@ def small_csv(rng: random.Random, user: int) -> bytes:
 
 
 class User:
-    def __init__(self, index: int, url: str, tally: Tally, rng: random.Random):
+    def __init__(self, index: int, url: str, tally: Tally, rng: random.Random, mix: dict[str, int]):
+        self.mix = mix
         self.i = index
         self.page = Page(url, name=f"user{index}")
         self.tally = tally
@@ -125,6 +130,9 @@ class User:
             return [(action, await page.set(lr=float(f"{10 ** rng.uniform(math.log10(0.005), math.log10(3)):.3g}")))]
         if action == "iters":
             return [(action, await page.set(iters=rng.randrange(100, 2001, 100)))]
+        if action == "optimizer":
+            current = page.value("optimizer")
+            return [(action, await page.set(optimizer=rng.choice([o for o in OPTIMIZERS if o != current])))]
         if action == "dataset":
             runs = await self.source(SOURCES[0])
             current = page.value("dataset")
@@ -162,7 +170,7 @@ class User:
                 await asyncio.sleep(self.rng.uniform(*think))
                 if time.monotonic() >= stop_at:
                     break
-                action = self.rng.choices(list(ACTIONS), weights=list(ACTIONS.values()))[0]
+                action = self.rng.choices(list(self.mix), weights=list(self.mix.values()))[0]
                 try:
                     for name, run in await self.act(action):
                         self.tally.run(name, run, self.page)
@@ -177,10 +185,10 @@ class User:
                 await self.page.close()
 
 
-async def drive(url: str, sessions: int, duration: float, think: tuple[float, float], seed: int) -> Tally:
+async def drive(url: str, sessions: int, duration: float, think: tuple[float, float], seed: int, mix: str) -> Tally:
     tally = Tally()
     stop_at = time.monotonic() + duration
-    users = [User(i, url, tally, random.Random(seed * 100_003 + i)) for i in range(sessions)]
+    users = [User(i, url, tally, random.Random(seed * 100_003 + i), MIXES[mix]) for i in range(sessions)]
     await asyncio.gather(*(u.live(stop_at, think) for u in users))
     return tally
 
@@ -303,7 +311,10 @@ def summarise(sessions: int, tally: Tally, sampler: Sampler, start: float, end: 
 def run_step(args, sessions: int, step: int) -> dict:
     think = tuple(args.think)
     with tempfile.TemporaryDirectory() as folder:
-        context = contextlib.nullcontext((args.url, [], [])) if args.url else servers(args.replicas, Path(folder), step, args.profile)
+        if args.url:
+            context = contextlib.nullcontext((args.url, [], []))
+        else:
+            context = servers(args.replicas, Path(folder), step, args.profile)
         with context as (url, pids, probes):
             # A class's server is started before the lecture: the first page's imports and the compiled
             # kernels' warm-up are not part of the step.
@@ -312,7 +323,7 @@ def run_step(args, sessions: int, step: int) -> dict:
             sampler.start()
             start = time.monotonic()
             try:
-                tally = asyncio.run(drive(url, sessions, args.duration, think, args.seed))
+                tally = asyncio.run(drive(url, sessions, args.duration, think, args.seed, args.mix))
             finally:
                 sampler.stop()
             end = time.monotonic()
@@ -374,6 +385,9 @@ def main(argv=None) -> int:
     parser.add_argument("--url", help="drive a running deployment (a server or a proxy) instead of starting one")
     parser.add_argument("--memory-every", type=float, default=0.0, help="print the RSS every this many seconds")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--mix", choices=list(MIXES), default="class", help="the actions' weights: this file's, or load_test.py's"
+    )
     parser.add_argument("--json", type=Path, help="write every figure here")
     parser.add_argument("--profile", type=Path, help="one server: add up cProfile of its script runs in this file")
     args = parser.parse_args(argv)
