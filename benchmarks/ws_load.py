@@ -41,37 +41,25 @@ import contextlib
 import json
 import math
 import os
-import random
 import statistics
 import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # for harness: the servers, the proxy and the websocket client
 
-from harness.process import cpu_seconds, rss_mb  # noqa: E402
+from harness.process import cpu_seconds, process_tree, rss_mb  # noqa: E402
 from harness.proxy import ProxyMissing, replicas_behind_proxy  # noqa: E402
 from harness.server import ServerError, python_path_with, streamlit_server  # noqa: E402
-from harness.ws_client import Page, PageError, Run  # noqa: E402
+from harness.simulated_class import MIXES, Tally, drive, warm_up  # noqa: E402
 
 RESULTS = REPO / "benchmarks" / "results"
 PROBE_DIR = REPO / "benchmarks" / "rerun_probe"
 PROFILE_DIR = REPO / "benchmarks" / "profile_probe"
 P95_TARGET_S = 1.0
-WARM_UP_S = 8.0  # numba compiles the kernels in a child process for about 4 s of CPU after the first page
-ACTIONS = {"lr": 35, "iters": 15, "dataset": 10, "tab": 15, "pin": 5, "sweep": 5, "upload": 5, "source": 10}
-# The browser-driven load test's mix (benchmarks/load_test.py), to compare the two on the same work.
-LOAD_TEST_ACTIONS = {"lr": 40, "iters": 20, "optimizer": 15, "upload": 10, "sweep": 10, "source": 5}
-MIXES = {"class": ACTIONS, "load-test": LOAD_TEST_ACTIONS}
-OPTIMIZERS = ("gd", "momentum", "nesterov", "adam")
-DATASETS = ("two blobs", "xor", "circles", "moons", "spiral", "three blobs", "iris", "wine", "breast cancer")
-# Students stay on the Training tab most of the time.
-TABS = {"Training": 6, "Replay": 1, "Landscape": 1, "Points": 1, "Optimisers": 1, "Compare": 1, "Sweep": 1, "Data": 1}
-SOURCES = ("Built-in data set", "My CSV file")
 
 
 def load_average() -> str:
@@ -83,126 +71,6 @@ def percentile(values: list[float], q: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))]
-
-
-# --- the users -----------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Tally:
-    runs: list[tuple[float, float, str, str]] = field(default_factory=list)  # (sent, seconds, action, replica)
-    errors: dict[str, int] = field(default_factory=dict)
-    examples: list[str] = field(default_factory=list)
-
-    def run(self, action: str, run: Run, page: Page) -> None:
-        self.runs.append((time.monotonic() - run.seconds, run.seconds, action, page.replica or "-"))
-        for error in run.errors:
-            self.error(error.split(":")[0], f"{page.name} {action}: {error}")
-
-    def error(self, kind: str, detail: str) -> None:
-        self.errors[kind] = self.errors.get(kind, 0) + 1
-        if len(self.examples) < 20:
-            self.examples.append(detail[:300])
-
-
-def small_csv(rng: random.Random, user: int) -> bytes:
-    """A table of this user's own: its column names say whose it is, so no other session may show them."""
-    lines = [f"u{user}_len,u{user}_wid,kind"]
-    for i in range(rng.randint(40, 400)):
-        c = i % 2
-        lines.append(f"{rng.gauss(2 * c, 0.8):.3f},{rng.gauss(1 - c, 0.8):.3f},{'ab'[c]}")
-    return ("\n".join(lines) + "\n").encode()
-
-
-class User:
-    def __init__(self, index: int, url: str, tally: Tally, rng: random.Random, mix: dict[str, int]):
-        self.mix = mix
-        self.i = index
-        self.page = Page(url, name=f"user{index}")
-        self.tally = tally
-        self.rng = rng
-        self.uploaded = False
-
-    async def act(self, action: str) -> list[tuple[str, Run]]:
-        """One change a student makes; returns each rerun it caused."""
-        page, rng = self.page, self.rng
-        if action == "lr":
-            return [(action, await page.set(lr=float(f"{10 ** rng.uniform(math.log10(0.005), math.log10(3)):.3g}")))]
-        if action == "iters":
-            return [(action, await page.set(iters=rng.randrange(100, 2001, 100)))]
-        if action == "optimizer":
-            current = page.value("optimizer")
-            return [(action, await page.set(optimizer=rng.choice([o for o in OPTIMIZERS if o != current])))]
-        if action == "dataset":
-            runs = await self.source(SOURCES[0])
-            current = page.value("dataset")
-            return [*runs, (action, await page.set(dataset=rng.choice([d for d in DATASETS if d != current])))]
-        if action == "tab":
-            tab = rng.choices(list(TABS), weights=list(TABS.values()))[0]
-            return [(action, await page.set(view=tab))]
-        if action in ("pin", "sweep"):
-            tab, button = ("Compare", "pin") if action == "pin" else ("Sweep", "run_sweep")
-            runs = [("tab", await page.set(view=tab))]
-            widget = page.widgets.get(button)
-            if widget is not None and not widget.proto.disabled:
-                runs.append((action, await page.click(button)))
-            return runs
-        if action == "upload":
-            runs = await self.source(SOURCES[1])
-            runs.append((action, await page.upload("upload", f"class-{self.i}.csv", small_csv(rng, self.i))))
-            self.uploaded = True
-            return runs
-        if action == "source" and self.uploaded:
-            other = SOURCES[0] if page.value("source") == SOURCES[1] else SOURCES[1]
-            return await self.source(other)
-        return []
-
-    async def source(self, wanted: str) -> list[tuple[str, Run]]:
-        if self.page.value("source") == wanted:
-            return []
-        return [("source", await self.page.set(source=wanted))]
-
-    async def live(self, stop_at: float, think: tuple[float, float]) -> None:
-        await asyncio.sleep(self.rng.uniform(0, think[1]))
-        try:
-            self.tally.run("open", await self.page.open(), self.page)
-            while True:
-                await asyncio.sleep(self.rng.uniform(*think))
-                if time.monotonic() >= stop_at:
-                    break
-                action = self.rng.choices(list(self.mix), weights=list(self.mix.values()))[0]
-                try:
-                    for name, run in await self.act(action):
-                        self.tally.run(name, run, self.page)
-                except PageError as exc:
-                    self.tally.error("dropped or unanswered", str(exc))
-                    # As the page does: reconnect, with the same address and widget states.
-                    self.tally.run("reconnect", await self.page.reconnect(), self.page)
-        except PageError as exc:
-            self.tally.error("dropped or unanswered", str(exc))
-        finally:
-            with contextlib.suppress(Exception):
-                await self.page.close()
-
-
-async def drive(url: str, sessions: int, duration: float, think: tuple[float, float], seed: int, mix: str) -> Tally:
-    tally = Tally()
-    stop_at = time.monotonic() + duration
-    users = [User(i, url, tally, random.Random(seed * 100_003 + i), MIXES[mix]) for i in range(sessions)]
-    await asyncio.gather(*(u.live(stop_at, think) for u in users))
-    return tally
-
-
-async def warm_up(url: str, replicas: int) -> None:
-    """Open pages until every replica has run the script (a page per replica, as the proxy spreads them),
-    then give the compiled kernels' background warm-up time to finish."""
-    pages = [Page(url, name=f"warm-up{i}") for i in range(replicas)]
-    for page in pages:
-        await page.open()
-        await page.set(lr=0.2)
-    for page in pages:
-        await page.close()
-    await asyncio.sleep(WARM_UP_S)
 
 
 # --- the servers ---------------------------------------------------------------------------------------------
@@ -275,6 +143,14 @@ def servers(replicas: int, folder: Path, step: int, profile: Path | None = None)
         yield proxy.url, [s.pid for s in proxy.replicas], probes
 
 
+def warm_up_finished(pids: list[int], timeout: float = 90.0) -> None:
+    """Wait for the servers' warm-up children (numba compiling) to exit: a child's CPU time leaves the sum
+    when it ends, which would make the step's CPU figure wrong."""
+    deadline = time.monotonic() + timeout
+    while any(len(process_tree(p)) > 1 for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.5)
+
+
 def summarise(sessions: int, tally: Tally, sampler: Sampler, start: float, end: float, probes) -> dict:
     runs = [r for r in tally.runs if start <= r[0] <= end]
     seconds = [r[1] for r in runs]
@@ -319,6 +195,7 @@ def run_step(args, sessions: int, step: int) -> dict:
             # A class's server is started before the lecture: the first page's imports and the compiled
             # kernels' warm-up are not part of the step.
             asyncio.run(warm_up(url, args.replicas))
+            warm_up_finished(pids)
             sampler = Sampler(pids)
             sampler.start()
             start = time.monotonic()
