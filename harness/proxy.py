@@ -34,6 +34,10 @@ class Proxy:
     pid: int
     replicas: tuple[Server, ...]
 
+    def replica(self, name: str) -> Server:
+        """The replica behind a stickiness cookie's value (``replica_name``)."""
+        return self.replicas[int(name.removeprefix("app")) - 1]
+
 
 def require_haproxy() -> str:
     path = shutil.which("haproxy") or next((p for p in ("/usr/sbin/haproxy",) if os.path.exists(p)), None)

@@ -80,8 +80,10 @@ def multipart(name: str, data: bytes) -> tuple[bytes, str]:
 class Page:
     """One user's page on ``base_url`` (a server or a proxy in front of several), opened at ``query``."""
 
-    def __init__(self, base_url: str, query: str = "", *, name: str = "page"):
+    def __init__(self, base_url: str, query: str = "", *, name: str = "page", keep_frames: bool = False):
         self.base_url = base_url.rstrip("/")
+        # Every message received, for tests that look for one session's data in another's messages.
+        self.frames: list[bytes] | None = [] if keep_frames else None
         self.query_string = query.lstrip("?")
         self.name = name
         self.cookies: dict[str, str] = {}
@@ -176,6 +178,8 @@ class Page:
     async def _read(self) -> None:
         try:
             async for frame in self.ws:
+                if self.frames is not None:
+                    self.frames.append(frame)
                 msg = ForwardMsg.FromString(frame)
                 self._handle(msg)
         except ConnectionClosed:
@@ -334,6 +338,10 @@ class Page:
         info.file_urls.CopyFrom(urls)
         self.states[uploader.id] = uploader
         return await self._rerun(trigger=None)
+
+    def received(self, text: str) -> bool:
+        """Whether any message this page received (kept with ``keep_frames``) holds ``text``."""
+        return any(text.encode() in frame for frame in self.frames or ())
 
     def value(self, key: str):
         """A widget's value as the server last drew it (numbers, options as shown, switches)."""
