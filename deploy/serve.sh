@@ -18,8 +18,10 @@ HAPROXY="$(command -v haproxy || echo /usr/sbin/haproxy)"
 
 RUN_DIR="$(mktemp -d)"
 PIDS=()
+STOPPING=""
 stop() {
     trap - INT TERM EXIT
+    STOPPING=1
     echo "stopping the proxy and ${#PIDS[@]} processes..."
     for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
     for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
@@ -49,10 +51,10 @@ for i in $(seq 1 "$REPLICAS"); do
     }
 done
 
-CEDASH_PROXY_PORT="$PROXY_PORT" "$HAPROXY" -db -f "$CONFIG" &
+CEDASH_PROXY_PORT="$PROXY_PORT" "$HAPROXY" -db -f "$CONFIG" > "$RUN_DIR/haproxy.log" 2>&1 &
 PROXY_PID="$!"
 PIDS+=("$PROXY_PID")
-echo "serving $REPLICAS replicas on http://$(hostname):$PROXY_PORT (replica logs in $RUN_DIR); Ctrl-C stops them"
+echo "serving $REPLICAS replicas on http://$(hostname):$PROXY_PORT (logs in $RUN_DIR); Ctrl-C stops them"
 # A replica that stops is routed around (its pages reconnect to another one); only the proxy ends the service.
 wait "$PROXY_PID" || true
-echo "the proxy exited; stopping the replicas" >&2
+[ -n "$STOPPING" ] || echo "the proxy exited (its log: $RUN_DIR/haproxy.log); stopping the replicas" >&2
