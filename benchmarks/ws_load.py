@@ -178,6 +178,8 @@ def summarise(sessions: int, tally: Tally, sampler: Sampler, start: float, end: 
         "rss_slope_mb_per_min": rss_slope_mb_per_min(window),
         "rss_series": [(round(s[0] - window[0][0]), round(s[1])) for s in window],
         "server_cpu_cores": (window[-1][2] - window[0][2]) / elapsed,
+        # Load-independent: what one rerun costs the servers, whatever else the machine is running.
+        "server_cpu_s_per_rerun": (window[-1][2] - window[0][2]) / max(1, len(server_side) or len(runs)),
         "client_cpu_cores": (window[-1][3] - window[0][3]) / elapsed,
         "served_by": served,
         "load_after": load_average(),
@@ -211,7 +213,8 @@ def run_step(args, sessions: int, step: int) -> dict:
 
 HEADER = (
     f"{'sessions':>8} {'reruns/s':>8} {'page p50':>8} {'p95':>6} {'p99':>6} {'server p50':>10} {'p95':>6} "
-    f"{'p99':>6} {'errors':>6} {'RSS MB':>11} {'MB/min':>7} {'server CPU':>10} {'client CPU':>10} {'load after':>15}"
+    f"{'p99':>6} {'errors':>6} {'RSS MB':>11} {'MB/min':>7} {'server CPU':>10} {'CPU/rerun':>9} {'client CPU':>10} "
+    f"{'load after':>15}"
 )
 
 
@@ -220,7 +223,8 @@ def row(s: dict) -> str:
     return (
         f"{s['sessions']:>8} {s['reruns_per_s']:>8.1f} {p[50]:>8.2f} {p[95]:>6.2f} {p[99]:>6.2f} {w[50]:>10.2f} "
         f"{w[95]:>6.2f} {w[99]:>6.2f} {s['errors']:>6} {rss['start']:>5.0f}-{rss['end']:<5.0f} "
-        f"{s['rss_slope_mb_per_min']:>7.1f} {s['server_cpu_cores']:>10.2f} {s['client_cpu_cores']:>10.2f} "
+        f"{s['rss_slope_mb_per_min']:>7.1f} {s['server_cpu_cores']:>10.2f} {s['server_cpu_s_per_rerun']:>9.3f} "
+        f"{s['client_cpu_cores']:>10.2f} "
         f"{s['load_after']:>15}"
     )
 
