@@ -7,16 +7,16 @@ the page in a browser uses them, through the proxy's stickiness cookie.
 from __future__ import annotations
 
 import asyncio
+import os
 import random
+import subprocess
 
 import pytest
 
-from harness.proxy import replicas_behind_proxy, stop_replica
+from harness.proxy import config_for, replicas_behind_proxy, require_haproxy, stop_replica
 from harness.server import TEST_ARTIFACTS
 from harness.simulated_class import Tally, drive
 from harness.ws_client import Page
-
-pytestmark = pytest.mark.slow
 
 SETTINGS = ("lr", "iters", "optimizer", "source", "degree", "intercept", "l2")
 
@@ -95,6 +95,25 @@ async def scenario(proxy) -> None:
         await page.close()
 
 
+def test_the_deployed_configuration_is_valid_with_one_server_line_per_replica(tmp_path):
+    config = tmp_path / "haproxy.cfg"
+    config.write_text(config_for(["127.0.0.1:9001", "127.0.0.1:9002", "10.0.0.3:8501"]))
+    servers = [line.split() for line in config.read_text().splitlines() if line.strip().startswith("server ")]
+    assert servers == [
+        ["server", f"app{i}", address, "cookie", f"app{i}"]
+        for i, address in enumerate(["127.0.0.1:9001", "127.0.0.1:9002", "10.0.0.3:8501"], start=1)
+    ]
+    checked = subprocess.run(
+        [require_haproxy(), "-c", "-f", str(config)],
+        env={**os.environ, "CEDASH_PROXY_PORT": "8500"},
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "ALERT" not in checked.stdout + checked.stderr
+
+
+@pytest.mark.slow
 def test_two_replicas_behind_haproxy_serve_a_class_and_survive_losing_one():
     with replicas_behind_proxy(2, TEST_ARTIFACTS / "serving") as proxy:
         asyncio.run(scenario(proxy))
