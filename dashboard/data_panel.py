@@ -14,13 +14,19 @@ from cedash.data.dataset import DataError, Dataset
 from cedash.data.table import add_row, drop_row, frame_to_dataset
 from cedash.plots.editing import GRID_ROW, clicked_point, editable_boundary_figure
 from cedash.runs import export
-from dashboard.state import CHART_CONFIG, LIMITS, keep, literal, remember, widget
+from dashboard.state import CHART_CONFIG, LIMITS, SOURCES, keep, literal, remember, widget
 
 EDITABLE_ROWS = 5_000
 UNDO_STEPS = 20
 
 
+# The data source in the page address: a link or a reconnected page comes back to the same source.
+SOURCE_IN_ADDRESS = {SOURCES[0]: "builtin", SOURCES[1]: "csv"}
+
+
 def builtin_data() -> tuple[Dataset, str]:
+    if st.session_state.get("source") != SOURCES[1]:
+        to_address("source", SOURCE_IN_ADDRESS[SOURCES[0]])
     name = widget(st.selectbox, "dataset", format_func=str)
     spec = DATASETS[name]
     st.caption(spec.description)
@@ -32,8 +38,18 @@ def builtin_data() -> tuple[Dataset, str]:
         noise = widget(st.number_input, "noise", step=0.05, format="%.2f", disabled=not spec.uses_noise)
     with c3:
         seed = widget(st.number_input, "seed", step=1)
-    data = load_dataset(name, n_samples=int(n), noise=float(noise), seed=int(seed))
+    data = shared_dataset(name, int(n), float(noise), int(seed))
     return data, f"builtin|{name}|{n}|{noise}|{seed}"
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def shared_dataset(name: str, n: int, noise: float, seed: int) -> Dataset:
+    """A built-in set is the same for the same settings: made once per server and shared by every session,
+    instead of on every rerun of every page. Its arrays are read-only, so no session can change another's."""
+    data = load_dataset(name, n_samples=n, noise=noise, seed=seed)
+    data.X.setflags(write=False)
+    data.y.setflags(write=False)
+    return data
 
 
 ROLE_CHOICES = ("feature", "target", "left out")
@@ -55,6 +71,11 @@ def uploaded_data() -> tuple[Dataset | None, str]:
         max_upload_size=max(1, LIMITS.max_upload_bytes // (1024 * 1024)),
     )
     state = st.session_state
+    if "upload_from_link" not in state:
+        # The first time this session shows the upload: an address that already says "csv" was not written by
+        # this session, so the page came from a link or reconnected to this server after another one stopped.
+        state.upload_from_link = st.query_params.get("source") == SOURCE_IN_ADDRESS[SOURCES[1]]
+    to_address("source", SOURCE_IN_ADDRESS[SOURCES[1]])
     if upload is not None:
         raw = upload.getvalue()
         digest = hashlib.sha1(raw).hexdigest()[:12]
@@ -62,6 +83,14 @@ def uploaded_data() -> tuple[Dataset | None, str]:
             state.upload_file = (upload.name, raw, digest)
             state.upload_roles = {}
             state.pop("upload_target", None)
+    if "upload_file" not in state and state.upload_from_link:
+        st.warning(
+            "Upload your CSV file again: this page's settings came back from its address, but an uploaded "
+            "file stays only with the server session that received it (the server may have restarted, or "
+            "this is a link). Until then the page shows the built-in data set chosen below.",
+            icon=":material/upload_file:",
+        )
+        return None, ""
     if "upload_file" not in state:
         st.info(
             "Upload a CSV file to train on your own data. Until then the page shows the built-in data set "

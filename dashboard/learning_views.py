@@ -34,9 +34,11 @@ def replay_iteration(result, result_key) -> int:
     """
     state = st.session_state
     keep("replay_iter")
-    if state.get("replay_for") != result_key or "replay_iter" not in state:
+    n = int(result.model.n_iter_)
+    # A position past this run's end (kept from a longer run) would be refused by the slider: start at the end.
+    if state.get("replay_for") != result_key or "replay_iter" not in state or not 0 <= state.replay_iter <= n:
         state.replay_for = result_key
-        state.replay_iter = int(result.model.n_iter_)
+        state.replay_iter = n
         state.replay_playing = False
     remember("replay_iter")
     return int(state.replay_iter)

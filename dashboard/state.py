@@ -60,7 +60,8 @@ def init_state() -> None:
     for key, setting in SETTINGS.items():
         state[key] = values.get(key, setting.default)
     state.lr_scale = nearest_scale_value(state.lr)
-    state.source = SOURCES[0]
+    # The source is in the address too (data_panel writes it); an uploaded file is not, and is asked for again.
+    state.source = SOURCES[1] if st.query_params.get("source") == "csv" else SOURCES[0]
     state.url_notes = notes
     state.initialised = True
 

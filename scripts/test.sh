@@ -12,6 +12,14 @@ if ! command -v chromium >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium
 fi
 
+# The serving tests put Debian's HAProxy in front of two replicas of the app.
+if ! command -v haproxy >/dev/null 2>&1 && [ ! -x /usr/sbin/haproxy ]; then
+    echo "Installing HAProxy (Debian package)..."
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq haproxy
+fi
+
 python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -e .
 python -m ruff check .
 # The layer contracts in pyproject.toml: app -> dashboard -> cedash, and the layers inside cedash.

@@ -344,6 +344,18 @@ def test_replay_position_is_kept_while_other_tabs_are_open(app):
     assert "Weights at iteration 120" in figs
 
 
+def test_replay_starts_at_the_end_when_its_kept_position_is_past_the_run(app):
+    # Under load a page once came back to Replay with the position of a longer run (1400 of 1300 iterations)
+    # and the slider refused it: "Something went wrong". A kept position past the end now starts at the end.
+    open_tab(app, "Replay")
+    open_tab(app, "Training")
+    app.session_state["_kept_replay_iter"] = 900
+    figs = open_tab(app, "Replay")
+    assert_clean(app)
+    assert app.slider(key="replay_iter").value == 500
+    assert "Weights at iteration 500" in figs
+
+
 def test_landscape_draws_the_path_over_two_chosen_weights(app):
     figs = open_tab(app, "Landscape")
     land = figs["Loss landscape"]
