@@ -18,6 +18,9 @@ from dashboard.state import apply_change, chart, run_cache, widget
 
 # Both main charts at this height fit a 1366x768 screen under the title, tabs and summary line.
 CHART_HEIGHT = 430
+# Cells a side of the boundary's probability map: every change redraws it, and at 64 a side the map is less
+# than half of 100's bytes and drawing time while the 0.5 line stays smooth.
+BOUNDARY_RESOLUTION = 64
 
 # Streamlit stacks columns below 640 px; the Play figure follows: its stacked form there, side by side above.
 # A hidden chart is never drawn (Streamlit draws a chart only once its box has a width).
@@ -116,7 +119,7 @@ def main_charts(result, result_key) -> None:
         if axes is None:
             st.info("With a single input there is no plane to draw: the loss and the weights tell the story.")
         else:
-            boundary = training_figures.boundary_figure(result, axes=axes)
+            boundary = training_figures.boundary_figure(result, resolution=BOUNDARY_RESOLUTION, axes=axes)
             boundary.layout.height = CHART_HEIGHT
             chart(boundary, "boundary_chart")
     loss = training_figures.loss_figure(result, log_y=log_y, optimum=best)
@@ -128,6 +131,15 @@ def main_charts(result, result_key) -> None:
         st.caption(explain.optimum_caption(result.loss_curve[-1], best))
     elif optimum is not None:
         st.caption(f"Best possible loss: {optimum.note}.")
+
+
+def accuracy(result) -> None:
+    """Accuracy per iteration, drawn only when opened: every change would redraw it, below the first screen."""
+    box = st.expander("Accuracy per iteration", key="accuracy", on_change="rerun")
+    if box.open:
+        with box:
+            chart(training_figures.accuracy_figure(result), "accuracy_chart")
+            st.caption(explain.CAPTIONS["accuracy"])
 
 
 def weights_table(result) -> None:
@@ -184,12 +196,8 @@ def show_results(result, result_key, data) -> None:
     hints(result, data)
 
     metrics(summary)
-    left, right = st.columns(2)
-    with left:
-        chart(training_figures.accuracy_figure(result), "accuracy_chart")
-        st.caption(explain.CAPTIONS["accuracy"])
-    with right:
-        widget(st.toggle, "logy")
+    widget(st.toggle, "logy")
+    accuracy(result)
     if len(result.classes) > 2:
         multiclass_extras(result)
     weights_table(result)
