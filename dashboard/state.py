@@ -35,10 +35,19 @@ def chart(fig, key: str, where=None) -> None:
     (where or st).plotly_chart(fig, width="stretch", key=key, theme=None, config=CHART_CONFIG)
 
 
+# How long a new server's compiling waits for the first page to be drawn (first_page_drawn) at most.
+WARM_UP_HOLD_S = 10.0
+
+
 @st.cache_resource(show_spinner=False)
 def warm_kernels() -> BackgroundWarmUp:
     """Once per server: compile the numba kernels in the background; pages are served meanwhile."""
-    return warm_up_in_background()
+    return warm_up_in_background(hold_s=WARM_UP_HOLD_S)
+
+
+def first_page_drawn() -> None:
+    """The page's charts are sent: the kernels may compile now without slowing the first page down."""
+    warm_kernels().go()
 
 
 @st.cache_resource

@@ -14,7 +14,7 @@ from cedash.runs.pointwise import confusion
 from dashboard import explain
 from dashboard.cached_runs import best_possible
 from dashboard.run_cache import fingerprint
-from dashboard.state import apply_change, chart, run_cache, widget
+from dashboard.state import apply_change, chart, first_page_drawn, run_cache, widget
 
 # Both main charts at this height fit a 1366x768 screen under the title, tabs and summary line.
 CHART_HEIGHT = 430
@@ -110,8 +110,6 @@ def main_charts(result, result_key) -> None:
         st.caption(explain.CAPTIONS["play"])
         return
     log_y = st.session_state.get("logy", False)
-    optimum = best_possible(result, result_key)
-    best = optimum.loss if optimum is not None and optimum.note is None else None
     # Side by side and of one height, so that both are whole on a 1366x768 screen; on a phone the
     # columns stack and the boundary comes first.
     left, right = st.columns([11, 10])
@@ -122,6 +120,9 @@ def main_charts(result, result_key) -> None:
             boundary = training_figures.boundary_figure(result, resolution=BOUNDARY_RESOLUTION, axes=axes)
             boundary.layout.height = CHART_HEIGHT
             chart(boundary, "boundary_chart")
+    # After the boundary is sent: scikit-learn's solver is the slowest part of a new server's first page.
+    optimum = best_possible(result, result_key)
+    best = optimum.loss if optimum is not None and optimum.note is None else None
     loss = training_figures.loss_figure(result, log_y=log_y, optimum=best)
     loss.layout.height = CHART_HEIGHT
     with right:
@@ -206,6 +207,7 @@ def show_results(result, result_key, data) -> None:
 
     maths(result)
     downloads(result)
+    first_page_drawn()
 
 
 def downloads(result) -> None:
