@@ -56,9 +56,28 @@ def run_cache() -> RunCache:
     return RunCache(max_entries=64)
 
 
+# Below 640 px (a phone; Streamlit stacks columns there too) the open sidebar is a sheet over the lower half
+# of the screen, so that the summary line and the top of the charts stay in view while a setting changes
+# (as a full-height panel it covered the page); and the Play figure shows its stacked form, side by side
+# above. A hidden chart is never drawn: Streamlit draws a chart only once its box has a width.
+PAGE_CSS = """<style>
+@media (max-width: 640px) {
+  section[data-testid="stSidebar"][data-collapsed="false"] {
+    position: fixed !important; top: auto !important; bottom: 0 !important; left: 0 !important;
+    height: 50vh !important; min-height: 0 !important;
+    width: 100vw !important; min-width: 100vw !important; max-width: 100vw !important;
+    box-shadow: 0 -6px 16px rgba(0, 0, 0, 0.18);
+  }
+  .st-key-play_chart { display: none; }
+}
+@media (min-width: 641px) { .st-key-play_chart_phone { display: none; } }
+</style>"""
+
+
 def init_state() -> None:
     """On a session's first run, take settings from the URL (checked and clamped) or the defaults."""
     warm_kernels()
+    st.html(PAGE_CSS)
     state = st.session_state
     if "initialised" in state:
         return

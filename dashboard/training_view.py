@@ -22,13 +22,6 @@ CHART_HEIGHT = 430
 # than half of 100's bytes and drawing time while the 0.5 line stays smooth.
 BOUNDARY_RESOLUTION = 64
 
-# Streamlit stacks columns below 640 px; the Play figure follows: its stacked form there, side by side above.
-# A hidden chart is never drawn (Streamlit draws a chart only once its box has a width).
-PHONE_CSS = """<style>
-@media (max-width: 640px) { .st-key-play_chart { display: none; } }
-@media (min-width: 641px) { .st-key-play_chart_phone { display: none; } }
-</style>"""
-
 
 def multiclass_extras(result) -> None:
     part = result.test if result.test is not None else result.train
@@ -100,13 +93,12 @@ def main_charts(result, result_key) -> None:
     axes = st.session_state.get("axes")
     playing = widget(st.toggle, "play", disabled=axes is None)
     if playing and axes is not None:
-        # Side by side on a wide screen, stacked on a phone: the page shows the one that fits (see PHONE_CSS).
+        # Side by side on a wide screen, stacked on a phone: the page shows the one that fits (state.PAGE_CSS).
         for stacked, key in ((False, "play_chart"), (True, "play_chart_phone")):
             fig = run_cache().get_or_compute(
                 ("play", result_key, axes, stacked), lambda s=stacked: play_figure(result, axes=axes, stacked=s)
             )[0]
             chart(fig, key)
-        st.html(PHONE_CSS)
         st.caption(explain.CAPTIONS["play"])
         return
     log_y = st.session_state.get("logy", False)

@@ -209,7 +209,8 @@ def _boundary_layout(
         xaxis={"range": [gx[0], gx[-1]], "showgrid": False, "zeroline": False},
         yaxis={"range": [gy[0], gy[-1]], "showgrid": False, "zeroline": False},
         # Below the plot: many class entries would collide with the title on a narrow screen.
-        legend={"orientation": "h", "yanchor": "top", "y": -0.14, "xanchor": "left", "x": 0.0},
+        # Far enough down to clear the x axis title, which it covered at -0.14.
+        legend={"orientation": "h", "yanchor": "top", "y": -0.22, "xanchor": "left", "x": 0.0},
     )
     if note:
         look["title"]["subtitle"] = {"text": note}
