@@ -27,7 +27,7 @@ from cedash.plots.style import class_color, layout, plain, rgba
 from cedash.runs.experiment import RunResult
 
 PLAY_FRAMES = 90  # asked for; 66 distinct iterations of a 500-iteration run
-FRAME_MS = 80  # plotly waits this long after starting a frame: ~85 ms a frame, 11-12 frames a second
+FRAME_MS = 70  # plotly starts the next frame at the first display refresh after this: 83 ms at 60 Hz, 12 a second
 GRID = 48  # cells a side for the probability bands: enough to see the boundary move
 # Two classes: P(second class) in four bands (each holds lower < P <= upper), the outer two (a sure
 # model) darker than the inner two.
