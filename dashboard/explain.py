@@ -10,7 +10,8 @@ CAPTIONS = {
     "accuracy": "The share of points on the correct side of the boundary. It moves in jumps, while the loss shows "
     "every small gain in confidence.",
     "play": "Press Play to watch the model learn: the boundary moves and the loss curve grows as the iterations "
-    "go by, most of them early on, where most of the change happens. Pause, or drag the slider to any iteration.",
+    "go by, most of them early on, where most of the change happens. Pause, or drag the slider to any iteration. "
+    "The darker shades are where the model is more than 75% sure.",
     "boundary": "Colour shows how sure the model is of each class at every place in the plane; the black line is "
     "where it is exactly 50/50. Circles are training points, diamonds test points, and crosses mark mistakes.",
 }

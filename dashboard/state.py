@@ -35,10 +35,19 @@ def chart(fig, key: str, where=None) -> None:
     (where or st).plotly_chart(fig, width="stretch", key=key, theme=None, config=CHART_CONFIG)
 
 
+# How long a new server's compiling waits for the first page to be drawn (first_page_drawn) at most.
+WARM_UP_HOLD_S = 10.0
+
+
 @st.cache_resource(show_spinner=False)
 def warm_kernels() -> BackgroundWarmUp:
     """Once per server: compile the numba kernels in the background; pages are served meanwhile."""
-    return warm_up_in_background()
+    return warm_up_in_background(hold_s=WARM_UP_HOLD_S)
+
+
+def first_page_drawn() -> None:
+    """The page's charts are sent: the kernels may compile now without slowing the first page down."""
+    warm_kernels().go()
 
 
 @st.cache_resource
@@ -47,9 +56,28 @@ def run_cache() -> RunCache:
     return RunCache(max_entries=64)
 
 
+# Below 640 px (a phone; Streamlit stacks columns there too) the open sidebar is a sheet over the lower half
+# of the screen, so that the summary line and the top of the charts stay in view while a setting changes
+# (as a full-height panel it covered the page); and the Play figure shows its stacked form, side by side
+# above. A hidden chart is never drawn: Streamlit draws a chart only once its box has a width.
+PAGE_CSS = """<style>
+@media (max-width: 640px) {
+  section[data-testid="stSidebar"][data-collapsed="false"] {
+    position: fixed !important; top: auto !important; bottom: 0 !important; left: 0 !important;
+    height: 50vh !important; min-height: 0 !important;
+    width: 100vw !important; min-width: 100vw !important; max-width: 100vw !important;
+    box-shadow: 0 -6px 16px rgba(0, 0, 0, 0.18);
+  }
+  .st-key-play_chart { display: none; }
+}
+@media (min-width: 641px) { .st-key-play_chart_phone { display: none; } }
+</style>"""
+
+
 def init_state() -> None:
     """On a session's first run, take settings from the URL (checked and clamped) or the defaults."""
     warm_kernels()
+    st.html(PAGE_CSS)
     state = st.session_state
     if "initialised" in state:
         return

@@ -14,10 +14,13 @@ from cedash.runs.pointwise import confusion
 from dashboard import explain
 from dashboard.cached_runs import best_possible
 from dashboard.run_cache import fingerprint
-from dashboard.state import apply_change, chart, run_cache, widget
+from dashboard.state import apply_change, chart, first_page_drawn, run_cache, widget
 
 # Both main charts at this height fit a 1366x768 screen under the title, tabs and summary line.
 CHART_HEIGHT = 430
+# Cells a side of the boundary's probability map: every change redraws it, and at 64 a side the map is less
+# than half of 100's bytes and drawing time while the 0.5 line stays smooth.
+BOUNDARY_RESOLUTION = 64
 
 
 def multiclass_extras(result) -> None:
@@ -90,13 +93,15 @@ def main_charts(result, result_key) -> None:
     axes = st.session_state.get("axes")
     playing = widget(st.toggle, "play", disabled=axes is None)
     if playing and axes is not None:
-        fig = run_cache().get_or_compute(("play", result_key, axes), lambda: play_figure(result, axes=axes))[0]
-        chart(fig, "play_chart")
+        # Side by side on a wide screen, stacked on a phone: the page shows the one that fits (state.PAGE_CSS).
+        for stacked, key in ((False, "play_chart"), (True, "play_chart_phone")):
+            fig = run_cache().get_or_compute(
+                ("play", result_key, axes, stacked), lambda s=stacked: play_figure(result, axes=axes, stacked=s)
+            )[0]
+            chart(fig, key)
         st.caption(explain.CAPTIONS["play"])
         return
     log_y = st.session_state.get("logy", False)
-    optimum = best_possible(result, result_key)
-    best = optimum.loss if optimum is not None and optimum.note is None else None
     # Side by side and of one height, so that both are whole on a 1366x768 screen; on a phone the
     # columns stack and the boundary comes first.
     left, right = st.columns([11, 10])
@@ -104,9 +109,12 @@ def main_charts(result, result_key) -> None:
         if axes is None:
             st.info("With a single input there is no plane to draw: the loss and the weights tell the story.")
         else:
-            boundary = training_figures.boundary_figure(result, axes=axes)
+            boundary = training_figures.boundary_figure(result, resolution=BOUNDARY_RESOLUTION, axes=axes)
             boundary.layout.height = CHART_HEIGHT
             chart(boundary, "boundary_chart")
+    # After the boundary is sent: scikit-learn's solver is the slowest part of a new server's first page.
+    optimum = best_possible(result, result_key)
+    best = optimum.loss if optimum is not None and optimum.note is None else None
     loss = training_figures.loss_figure(result, log_y=log_y, optimum=best)
     loss.layout.height = CHART_HEIGHT
     with right:
@@ -116,6 +124,15 @@ def main_charts(result, result_key) -> None:
         st.caption(explain.optimum_caption(result.loss_curve[-1], best))
     elif optimum is not None:
         st.caption(f"Best possible loss: {optimum.note}.")
+
+
+def accuracy(result) -> None:
+    """Accuracy per iteration, drawn only when opened: every change would redraw it, below the first screen."""
+    box = st.expander("Accuracy per iteration", key="accuracy", on_change="rerun")
+    if box.open:
+        with box:
+            chart(training_figures.accuracy_figure(result), "accuracy_chart")
+            st.caption(explain.CAPTIONS["accuracy"])
 
 
 def weights_table(result) -> None:
@@ -172,12 +189,8 @@ def show_results(result, result_key, data) -> None:
     hints(result, data)
 
     metrics(summary)
-    left, right = st.columns(2)
-    with left:
-        chart(training_figures.accuracy_figure(result), "accuracy_chart")
-        st.caption(explain.CAPTIONS["accuracy"])
-    with right:
-        widget(st.toggle, "logy")
+    widget(st.toggle, "logy")
+    accuracy(result)
     if len(result.classes) > 2:
         multiclass_extras(result)
     weights_table(result)
@@ -186,6 +199,7 @@ def show_results(result, result_key, data) -> None:
 
     maths(result)
     downloads(result)
+    first_page_drawn()
 
 
 def downloads(result) -> None:

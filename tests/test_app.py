@@ -8,6 +8,7 @@ from apptest_helpers import all_finite, assert_clean, figure_bytes, figures, new
 
 from cedash.data.builtin_datasets import dataset_names
 from dashboard.settings import SETTINGS
+from dashboard.training_view import BOUNDARY_RESOLUTION
 
 GOOD_CSV = b"height,weight,species\n1.0,2.0,cat\n1.2,1.9,cat\n0.8,2.2,cat\n1.1,2.1,cat\n" + b"".join(
     f"{3 + i * 0.1},{5 - i * 0.1},dog\n".encode() for i in range(6)
@@ -28,7 +29,8 @@ def metric(at, label):
 
 def test_default_page_shows_every_chart_and_metric(app):
     figs = figures(app)
-    assert set(figs) == {"Loss per iteration", "Accuracy per iteration", "Decision boundary"}
+    # Accuracy per iteration is drawn when its expander opens (below).
+    assert set(figs) == {"Loss per iteration", "Decision boundary"}
     loss = figs["Loss per iteration"]
     train = loss["data"][0]
     assert train["type"] == "scatter" and train["name"] == "train"
@@ -39,7 +41,7 @@ def test_default_page_shows_every_chart_and_metric(app):
     boundary = figs["Decision boundary"]
     kinds = [t["type"] for t in boundary["data"]]
     assert kinds[0] == "heatmap" and boundary["data"][1]["name"] == "P = 0.5"
-    assert boundary["data"][0]["z"].shape == (100, 100)
+    assert boundary["data"][0]["z"].shape == (BOUNDARY_RESOLUTION, BOUNDARY_RESOLUTION)
     n_points = sum(len(t["x"]) for t in boundary["data"] if t.get("mode") == "markers" and "misclass" not in t["name"])
     assert n_points == SETTINGS["n"].default
     labels = [m.label for m in app.metric]
@@ -48,8 +50,11 @@ def test_default_page_shows_every_chart_and_metric(app):
     assert all(all_finite(f) for f in figs.values())
     assert not app.latex  # the maths are built when their expander opens
     app.session_state["maths"] = True
+    app.session_state["accuracy"] = True
     app.run()
     assert len(app.latex) == 2 and "L(w)" in app.latex[0].value
+    accuracy = figures(app)["Accuracy per iteration"]["data"][0]
+    assert accuracy["name"] == "train" and 0 <= min(accuracy["y"]) <= max(accuracy["y"]) <= 1
     assert figure_bytes(app) < 500_000
     # The optimum is the dashed line on the loss chart, and the caption says how far this run ended above it.
     best = float(loss["layout"]["shapes"][0]["y0"])

@@ -81,7 +81,7 @@ def test_nonsense_in_every_url_parameter_falls_back_with_notes(bad):
         assert any(n.startswith(f"{setting.label} ") for n in notes), f"no note for {key}={bad!r}: {notes}"
     assert any(n.startswith("View ") and "Training tab is shown" in n for n in notes), notes
     assert at.session_state["view"] == "Training"
-    assert {"Loss per iteration", "Accuracy per iteration", BOUNDARY} <= set(figures(at))
+    assert {"Loss per iteration", BOUNDARY} <= set(figures(at))
 
 
 # --- broken uploads and the bound on work ---------------------------------------------------------------------

@@ -40,10 +40,21 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 # --- tests ---------------------------------------------------------------------------------------------------
 
 
-def test_page_loads_with_three_charts_and_six_metrics(page, app_url):
+def test_page_loads_with_its_charts_and_six_metrics(page, app_url):
     open_app(page, app_url)
-    current = wait_for_charts(page, lambda c: True, what="all three charts")
+    current = wait_for_charts(page, lambda c: True, what="the boundary and the loss")
     assert set(TITLES) <= set(current), sorted(current)
+    # Accuracy per iteration is drawn only once its expander opens: a change redraws two charts, not three.
+    assert "Accuracy per iteration" not in current
+    with rerun(page):
+        page.get_by_text("Accuracy per iteration", exact=True).click()
+    accuracy = wait_for_charts(
+        page,
+        lambda c: "Accuracy per iteration" in c,
+        what="the accuracy chart",
+        titles=[*TITLES, "Accuracy per iteration"],
+    )["Accuracy per iteration"]
+    assert 0 <= min(trace(accuracy, "train")["y"]) <= max(trace(accuracy, "train")["y"]) <= 1
     assert page.locator(CHARTS).count() >= 3
     metrics = page.get_by_test_id("stMetric")
     assert metrics.count() == 6

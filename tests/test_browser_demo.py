@@ -86,6 +86,33 @@ def test_on_a_phone_the_boundary_comes_first_and_early(browser, app_url):
         page.context.close()
 
 
+def test_on_a_phone_the_open_sidebar_leaves_the_result_of_a_change_in_view(browser, app_url):
+    page = new_page(browser)
+    try:
+        page.set_viewport_size(PHONE)
+        open_app(page, app_url)
+        wait_for_main_charts(page)
+        summary = page.get_by_test_id("stMain").get_by_test_id("stMarkdownContainer").filter(has_text="Iterations")
+        before = summary.first.inner_text()
+        page.get_by_test_id("stExpandSidebarButton").click()
+        rate = sidebar(page).get_by_label("Learning rate", exact=True)
+        with rerun(page):
+            rate.fill("3")
+            rate.press("Enter")
+        # The sidebar is open as a sheet over the lower half: the rate's box is in it, and the run's summary,
+        # which the change just rewrote, is above it and on screen.
+        sheet = sidebar(page).bounding_box()
+        line = summary.first.bounding_box()
+        box = rate.bounding_box()
+        assert summary.first.inner_text() != before
+        assert sheet is not None and line is not None and box is not None
+        assert 0 <= line["y"] and line["y"] + line["height"] <= sheet["y"] < PHONE["height"], (line, sheet)
+        assert sheet["y"] <= box["y"] < PHONE["height"], (box, sheet)
+        assert_no_exception(page)
+    finally:
+        page.context.close()
+
+
 # --- Play -------------------------------------------------------------------------------------------------------
 
 # Records every frame the animation shows (its name is the iteration) and the end of the animation,

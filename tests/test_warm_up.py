@@ -1,5 +1,8 @@
 """The server's warm-up: kernels compiled in a child process while this one trains on the numpy path."""
 
+import time
+from types import SimpleNamespace
+
 import numpy as np
 
 from cedash.config import RunConfig
@@ -33,5 +36,22 @@ def test_nothing_to_prepare_when_compiling_is_off():
         compiled.set_enabled(False)
         job = warm_up.warm_up_in_background()
         assert job.ready.is_set() and not compiled.enabled()
+    finally:
+        compiled.set_enabled(before)
+
+
+def test_a_held_warm_up_starts_its_child_only_when_told(monkeypatch):
+    started = []
+    finished = SimpleNamespace(returncode=0, stderr="")
+    monkeypatch.setattr(warm_up.subprocess, "run", lambda *args, **kwargs: started.append(args) or finished)
+    monkeypatch.setattr(warm_up, "warm_up", lambda: 0.0)
+    before = compiled.enabled()
+    try:
+        compiled.set_enabled(True)
+        job = warm_up.warm_up_in_background(hold_s=60)
+        time.sleep(0.3)
+        assert not started and not job.ready.is_set()  # held: the first page has the machine to itself
+        job.go()
+        assert job.ready.wait(10) and len(started) == 1
     finally:
         compiled.set_enabled(before)

@@ -5,12 +5,19 @@ server for anything: the boundary moves and the loss curve grows together, at
 the frame rate of the browser. Most of a run's change happens in its first
 iterations, so the frames sit on a log scale of iterations. The figure opens on
 its last frame, which is the trained model itself.
+
+Everything that moves is a plain line or filled-outline trace (the probability
+shown as a few filled bands, not a heatmap): plotly then moves a frame without
+redrawing the figure (``redraw: False``), about a third of the time a full
+redraw takes, which is what keeps Play at ten frames a second or more.
 """
 
 from __future__ import annotations
 
 import base64
+from itertools import pairwise
 
+import contourpy
 import numpy as np
 import plotly.graph_objects as go
 
@@ -19,9 +26,13 @@ from cedash.plots.shown_data import grid_inputs, held_note, input_grid
 from cedash.plots.style import class_color, layout, plain, rgba
 from cedash.runs.experiment import RunResult
 
-PLAY_FRAMES = 60
-FRAME_MS = 100  # 10 frames a second: a whole run plays in about six seconds
-GRID = 48  # cells a side for the animated probability map: enough to see the boundary move
+PLAY_FRAMES = 90  # asked for; 66 distinct iterations of a 500-iteration run
+FRAME_MS = 70  # plotly starts the next frame at the first display refresh after this: 83 ms at 60 Hz, 12 a second
+GRID = 48  # cells a side for the probability bands: enough to see the boundary move
+# Two classes: P(second class) in four bands (each holds lower < P <= upper), the outer two (a sure
+# model) darker than the inner two.
+BAND_EDGES = (-1e-9, 0.25, 0.5, 0.75, 1.0)
+BAND_ALPHA = (0.45, 0.18, 0.18, 0.45)
 
 
 def _typed(value):
@@ -48,43 +59,76 @@ def frame_iterations(n_iter: int, frames: int = PLAY_FRAMES) -> np.ndarray:
     return np.concatenate([[0], steps])
 
 
-def _probability_maps(result: RunResult, inputs: np.ndarray, iterations: np.ndarray) -> np.ndarray:
-    """One map per frame, as bytes 0..255: P(second class) for two classes, class index + P(top) otherwise."""
+def probability_maps(result: RunResult, inputs: np.ndarray, iterations: np.ndarray) -> np.ndarray:
+    """One ``GRID x GRID x k`` array of class probabilities per frame (float32)."""
     model = result.model
     mapped = result.feature_map.transform(inputs)
-    k = len(model.classes_)
-    maps = []
-    for it in iterations:
-        proba = model.predict_proba(mapped, iteration=int(it))
-        if k == 2:
-            value = proba[:, 1]
-        else:
-            top = proba.argmax(axis=1)
-            # Each class owns a band of the colour scale; within it, the shade says how sure the model is.
-            value = (top + (proba.max(axis=1) - 1.0 / k) / (1 - 1.0 / k)) / k
-        maps.append(np.clip(np.round(value * 255), 0, 255).astype(np.uint8).reshape(GRID, GRID))
-    return np.stack(maps)
+    maps = [model.predict_proba(mapped, iteration=int(it)).astype(np.float32) for it in iterations]
+    return np.stack(maps).reshape(len(iterations), GRID, GRID, -1)
 
 
-def _colorscale(k: int) -> list:
-    if k == 2:
-        c0, c1 = class_color(0), class_color(1)
-        return [[0, rgba(c0, 0.55)], [0.5, "rgba(255,255,255,0.2)"], [1, rgba(c1, 0.55)]]
-    scale = []
-    for i in range(k):
-        lo, hi = i / k, (i + 1) / k
-        scale += [[lo, rgba(class_color(i), 0.06)], [hi - 1e-6 if i < k - 1 else hi, rgba(class_color(i), 0.6)]]
-    return scale
-
-
-def _boundary_xy(gx: np.ndarray, gy: np.ndarray, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The 0.5 line(s) as one trace's x and y, pieces separated by NaN."""
-    pieces = level_lines(gx, gy, P.astype(np.float64) / 255.0, 0.5)
+def _joined(pieces: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Point arrays as one trace's x and y, pieces separated by NaN (one NaN when there is none)."""
     if not pieces:
         return np.array([np.nan], np.float32), np.array([np.nan], np.float32)
     gap = np.full((1, 2), np.nan)
-    joined = np.concatenate([p for line in pieces for p in (line, gap)][:-1])
+    joined = np.concatenate([p for piece in pieces for p in (piece, gap)][:-1])
     return joined[:, 0].astype(np.float32), joined[:, 1].astype(np.float32)
+
+
+def _outlines(gx: np.ndarray, gy: np.ndarray, z: np.ndarray, low: float, high: float) -> list[np.ndarray]:
+    """The rings (outer ones and holes) of the region where ``low < z <= high``."""
+    generator = contourpy.contour_generator(
+        gx.astype(np.float64), gy.astype(np.float64), z.astype(np.float64), fill_type=contourpy.FillType.OuterOffset
+    )
+    points, offsets = generator.filled(low, high)
+    rings = [p[a:b] for p, o in zip(points, offsets, strict=True) for a, b in pairwise(o)]
+    return [_without_straight_runs(ring) for ring in rings]
+
+
+def _without_straight_runs(ring: np.ndarray) -> np.ndarray:
+    """A ring without the points in the middle of a run along the grid's edge, which add bytes, not shape."""
+    if len(ring) < 3:
+        return ring
+    x, y = ring[:, 0], ring[:, 1]
+    middle = ((x[:-2] == x[1:-1]) & (x[1:-1] == x[2:])) | ((y[:-2] == y[1:-1]) & (y[1:-1] == y[2:]))
+    return ring[np.concatenate([[True], ~middle, [True]])]
+
+
+def _margins(P: np.ndarray) -> np.ndarray:
+    """Per class, its probability minus the largest other one: positive exactly where the class wins."""
+    k = P.shape[-1]
+    margins = np.empty_like(P)
+    for i in range(k):
+        others = np.delete(P, i, axis=-1).max(axis=-1)
+        margins[..., i] = P[..., i] - others
+    return margins
+
+
+def _regions(gx: np.ndarray, gy: np.ndarray, P: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The filled regions of one frame: four probability bands for two classes, each class's region otherwise."""
+    if P.shape[-1] == 2:
+        edges = BAND_EDGES
+        return [_joined(_outlines(gx, gy, P[..., 1], lo, hi)) for lo, hi in pairwise(edges)]
+    margins = _margins(P)
+    return [_joined(_outlines(gx, gy, margins[..., i], 0.0, 2.0)) for i in range(P.shape[-1])]
+
+
+def _borders(gx: np.ndarray, gy: np.ndarray, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where the predicted class changes: the 0.5 line for two classes, every region's edge otherwise."""
+    if P.shape[-1] == 2:
+        return _joined(level_lines(gx, gy, P[..., 1], 0.5))
+    margins = _margins(P)
+    return _joined([line for i in range(P.shape[-1]) for line in level_lines(gx, gy, margins[..., i], 0.0)])
+
+
+def _region_styles(k: int) -> list[tuple[str, str]]:
+    """(fill colour, name) of each filled region trace."""
+    if k == 2:
+        colors = [class_color(0), class_color(0), class_color(1), class_color(1)]
+        names = ["P ≤ 0.25", "0.25 < P ≤ 0.5", "0.5 < P ≤ 0.75", "P > 0.75"]
+        return [(rgba(c, a), n) for c, a, n in zip(colors, BAND_ALPHA, names, strict=True)]
+    return [(rgba(class_color(i), 0.25), f"region {i}") for i in range(k)]
 
 
 def _point_traces(result: RunResult, axes: tuple[int, int]) -> list:
@@ -112,29 +156,24 @@ def _point_traces(result: RunResult, axes: tuple[int, int]) -> list:
     return traces
 
 
-def _controls(iterations: np.ndarray) -> dict:
-    """Play and Pause buttons and a step slider under the charts."""
-    play = {"frame": {"duration": FRAME_MS, "redraw": True}, "transition": {"duration": 0}, "fromcurrent": False}
+def _controls(iterations: np.ndarray, below_px: float) -> dict:
+    """Play and Pause buttons and a step slider ``below_px`` under the lowest chart."""
+    # Only line and outline traces move, so a frame needs no redraw of the figure (see the module's note).
+    play = {"frame": {"duration": FRAME_MS, "redraw": False}, "transition": {"duration": 0}, "fromcurrent": False}
     pause = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate", "transition": {"duration": 0}}
     buttons = [
         {"label": "▶ Play", "method": "animate", "args": [None, play]},
         {"label": "❚❚ Pause", "method": "animate", "args": [[None], pause]},
     ]
-    steps = [
-        {
-            "label": str(int(it)),
-            "method": "animate",
-            "args": [[str(int(it))], {"frame": {"duration": 0, "redraw": True}, "mode": "immediate"}],
-        }
-        for it in iterations
-    ]
+    step = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate", "transition": {"duration": 0}}
+    steps = [{"label": str(int(it)), "method": "animate", "args": [[str(int(it))], step]} for it in iterations]
     return {
         "updatemenus": [
             {
                 "type": "buttons",
                 "direction": "left",
                 "x": 0.0,
-                "y": -0.2,
+                "y": -below_px,
                 "xanchor": "left",
                 "yanchor": "top",
                 "pad": {"t": 0, "r": 8},
@@ -148,7 +187,7 @@ def _controls(iterations: np.ndarray) -> dict:
                 "active": len(iterations) - 1,
                 "x": 0.2,
                 "len": 0.8,
-                "y": -0.2,
+                "y": -below_px,
                 "yanchor": "top",
                 "currentvalue": {"prefix": "iteration ", "font": {"size": 13}},
                 "pad": {"t": 0},
@@ -158,70 +197,63 @@ def _controls(iterations: np.ndarray) -> dict:
     }
 
 
-def _frame_traces(
-    f: int, iterations: np.ndarray, maps: np.ndarray, curve: np.ndarray, grid_axes: tuple, k: int
-) -> list[dict]:
-    """What frame ``f`` replaces: the probability map, the 0.5 line, the loss curve so far and its end marker."""
+def _frame_traces(f: int, iterations: np.ndarray, maps: np.ndarray, curve: np.ndarray, grid_axes: tuple) -> list:
+    """What frame ``f`` replaces: the filled regions, the boundary, the loss curve so far and its end marker."""
     it = int(iterations[f])
-    bx, by = _boundary_xy(*grid_axes, maps[f]) if k == 2 else (np.array([np.nan]), np.array([np.nan]))
     # The last frame draws every iteration of the curve; the others only the frame iterations up to theirs.
     upto = np.arange(it + 1) if f == len(iterations) - 1 else iterations[: f + 1]
-    return [
-        {"type": "heatmap", "z": maps[f]},
-        {"type": "scatter", "x": bx, "y": by},
-        {"type": "scatter", "x": upto.astype(np.float32), "y": curve[upto].astype(np.float32)},
-        {"type": "scatter", "x": np.array([it], np.float32), "y": np.array([curve[it]], np.float32)},
-    ]
+    moving = [*_regions(*grid_axes, maps[f]), _borders(*grid_axes, maps[f])]
+    moving += [(upto.astype(np.float32), curve[upto].astype(np.float32))]
+    moving += [(np.array([it], np.float32), np.array([curve[it]], np.float32))]
+    return [{"type": "scatter", "x": x, "y": y} for x, y in moving]
 
 
-def _boundary_traces(last: list[dict], gx: np.ndarray, gy: np.ndarray, k: int) -> list:
-    """The probability map and the 0.5 line as they stand in the opening (last) frame."""
-    return [
-        go.Heatmap(
-            x=gx.astype(np.float32),
-            y=gy.astype(np.float32),
-            z=last[0]["z"],
-            zmin=0,
-            zmax=255,
-            zsmooth="fast",
-            colorscale=_colorscale(k),
-            showscale=False,
-            hoverinfo="skip",
-            name="probability",
-        ),
+def _boundary_traces(last: list[dict], k: int) -> list:
+    """The filled regions and the boundary line as they stand in the opening (last) frame."""
+    regions = [
         go.Scatter(
-            x=last[1]["x"],
-            y=last[1]["y"],
+            x=trace["x"],
+            y=trace["y"],
             mode="lines",
-            line={"color": "black", "width": 2},
-            name="P = 0.5",
+            fill="toself",
+            fillcolor=color,
+            line={"width": 0, "color": color},
+            name=name,
             hoverinfo="skip",
-            showlegend=False,
-        ),
+        )
+        for trace, (color, name) in zip(last, _region_styles(k), strict=False)
     ]
+    border = last[len(regions)]
+    line = go.Scatter(
+        x=border["x"],
+        y=border["y"],
+        mode="lines",
+        line={"color": "black", "width": 2},
+        name="boundary",
+        hoverinfo="skip",
+    )
+    return [*regions, line]
 
 
 def _loss_traces(last: list[dict]) -> list:
-    """The loss curve and its end marker, on the right-hand axes, as they stand in the opening frame."""
+    """The loss curve and its end marker, on the second axes, as they stand in the opening frame."""
     return [
         go.Scatter(
-            x=last[2]["x"],
-            y=last[2]["y"],
+            x=last[-2]["x"],
+            y=last[-2]["y"],
             mode="lines",
             xaxis="x2",
             yaxis="y2",
             name="training loss",
             line={"color": class_color(0), "width": 2.5},
-            showlegend=False,
             hovertemplate="iteration %{x:.0f}<br>loss %{y:.4f}<extra></extra>",
         ),
         go.Scatter(
-            x=last[3]["x"],
-            y=last[3]["y"],
+            x=last[-1]["x"],
+            y=last[-1]["y"],
             mode="markers",
             xaxis="x2",
             yaxis="y2",
-            showlegend=False,
             marker={"size": 10, "color": "black"},
             hoverinfo="skip",
             name="now",
@@ -230,38 +262,55 @@ def _loss_traces(last: list[dict]) -> list:
 
 
 def _frame(traces: list[dict], iteration) -> dict:
-    """One animation frame, named by its iteration, replacing the four moving traces."""
+    """One animation frame, named by its iteration, replacing the moving traces (the first ones)."""
     data = [{key: _typed(v) for key, v in trace.items()} for trace in traces]
-    return {"data": data, "traces": [0, 1, 2, 3], "name": str(int(iteration))}
+    return {"data": data, "traces": list(range(len(data))), "name": str(int(iteration))}
+
+
+# Side by side (a wide screen), or the boundary above the loss (a phone): (height, axes domains).
+ARRANGEMENTS = {
+    False: (470, {"x": [0.0, 0.52], "y": [0.0, 1.0], "x2": [0.6, 1.0], "y2": [0.0, 1.0]}),
+    True: (780, {"x": [0.0, 1.0], "y": [0.4, 1.0], "x2": [0.0, 1.0], "y2": [0.0, 0.24]}),
+}
 
 
 def _play_layout(
-    result: RunResult, gx: np.ndarray, gy: np.ndarray, iterations: np.ndarray, axes: tuple[int, int]
+    result: RunResult, grid_axes: tuple, iterations: np.ndarray, axes: tuple[int, int], stacked: bool
 ) -> dict:
-    """Boundary axes on the left, loss axes on the right, the playback controls underneath."""
+    """Boundary axes and loss axes (side by side, or stacked), the playback controls underneath."""
+    gx, gy = grid_axes
     curve = result.loss_curve
     names = [plain(result.train.feature_names[a]) for a in axes]
     top = float(max(curve.max(), curve[0])) * 1.05
+    height, domain = ARRANGEMENTS[stacked]
+    margin = {"l": 60, "r": 20, "t": 50, "b": 130}
+    # The controls sit 60 px under the plot area whatever its height: under the axis titles, inside the margin.
+    below = 60 / (height - margin["t"] - margin["b"])
     look = layout(
         "Watch it learn: the boundary and the loss",
         names[0],
         names[1],
-        height=470,
-        xaxis={"domain": [0.0, 0.52], "range": [float(gx[0]), float(gx[-1])], "showgrid": False, "zeroline": False},
-        yaxis={"range": [float(gy[0]), float(gy[-1])], "showgrid": False, "zeroline": False},
+        height=height,
+        xaxis={"domain": domain["x"], "range": [float(gx[0]), float(gx[-1])], "showgrid": False, "zeroline": False},
+        yaxis={"domain": domain["y"], "range": [float(gy[0]), float(gy[-1])], "showgrid": False, "zeroline": False},
         xaxis2={
-            "domain": [0.6, 1.0],
+            "domain": domain["x2"],
             "anchor": "y2",
             "range": [0, max(1, len(curve) - 1)],
             "title": {"text": "iteration"},
         },
-        yaxis2={"anchor": "x2", "range": [0, top], "title": {"text": "loss"}, "gridcolor": "#E5E9EF"},
-        # Room underneath for the axis titles, then the Play buttons and the slider; the points need no
-        # legend here (the colours are the classes', as on the boundary chart), which keeps a phone's narrow
-        # figure from stacking a legend over its title.
-        margin={"l": 60, "r": 20, "t": 50, "b": 130},
+        yaxis2={
+            "domain": domain["y2"],
+            "anchor": "x2",
+            "range": [0, top],
+            "title": {"text": "loss"},
+            "gridcolor": "#E5E9EF",
+        },
+        # The points need no legend here (the colours are the classes', as on the boundary chart), which
+        # keeps a phone's narrow figure from stacking a legend over its title.
+        margin=margin,
         showlegend=False,
-        **_controls(iterations),
+        **_controls(iterations, below),
     )
     held = held_note(result, axes)
     if held:
@@ -269,20 +318,25 @@ def _play_layout(
     return look
 
 
-def play_figure(result: RunResult, frames: int = PLAY_FRAMES, axes: tuple[int, int] = (0, 1)) -> go.Figure:
-    """Boundary (left) and loss per iteration (right) at log-spaced iterations, playable in the browser.
+def play_figure(
+    result: RunResult, frames: int = PLAY_FRAMES, axes: tuple[int, int] = (0, 1), stacked: bool = False
+) -> go.Figure:
+    """Boundary and loss per iteration at log-spaced iterations, playable in the browser.
 
-    The figure opens on the final frame (the trained model). Frames replace the
-    probability map, the 0.5 line, the loss curve so far and its end marker.
+    Side by side, or with ``stacked`` the boundary above the loss (for a phone's
+    narrow screen). The figure opens on the final frame (the trained model).
+    Frames replace the filled probability regions, the boundary line, the loss
+    curve so far and its end marker.
     """
     if result.train.n_features < 2:
         raise ValueError("the animated boundary needs at least two inputs")
     curve = result.loss_curve
     iterations = frame_iterations(len(curve) - 1, frames)
     gx, gy, grid = input_grid(result, GRID, axes)
-    maps = _probability_maps(result, grid_inputs(result, grid, axes), iterations)
+    maps = probability_maps(result, grid_inputs(result, grid, axes), iterations)
+    moving = [_frame_traces(f, iterations, maps, curve, (gx, gy)) for f in range(len(iterations))]
     k = len(result.classes)
-    moving = [_frame_traces(f, iterations, maps, curve, (gx, gy), k) for f in range(len(iterations))]
-    data = [*_boundary_traces(moving[-1], gx, gy, k), *_loss_traces(moving[-1]), *_point_traces(result, axes)]
+    data = [*_boundary_traces(moving[-1], k), *_loss_traces(moving[-1]), *_point_traces(result, axes)]
     animation = [_frame(traces, it) for traces, it in zip(moving, iterations, strict=True)]
-    return go.Figure(data=data, layout=_play_layout(result, gx, gy, iterations, axes), frames=animation)
+    look = _play_layout(result, (gx, gy), iterations, axes, stacked)
+    return go.Figure(data=data, layout=look, frames=animation)

@@ -142,7 +142,10 @@ def _two_class_map(gx: np.ndarray, gy: np.ndarray, P: np.ndarray, second: str, n
             zsmooth="fast",  # the browser scales the image; "best" costs twice the drawing time
             name=f"P({second})",
             colorscale=[[0, rgba(c0, 0.55)], [0.5, "rgba(255,255,255,0.2)"], [1, rgba(c1, 0.55)]],
-            colorbar={"title": {"text": f"P({second})"}, "thickness": 12, "len": 0.8},
+            # No colour bar: it is laid out and drawn as an axis of its own on every redraw, which cost about
+            # as much as the rest of the chart; the points' legend says which colour is which class, and a
+            # hover gives the probability.
+            showscale=False,
             hovertemplate=f"{names[0]} %{{x:.3g}}<br>{names[1]} %{{y:.3g}}<br>P({second}) %{{z:.3f}}<extra></extra>",
         )
     ]
@@ -206,7 +209,8 @@ def _boundary_layout(
         xaxis={"range": [gx[0], gx[-1]], "showgrid": False, "zeroline": False},
         yaxis={"range": [gy[0], gy[-1]], "showgrid": False, "zeroline": False},
         # Below the plot: many class entries would collide with the title on a narrow screen.
-        legend={"orientation": "h", "yanchor": "top", "y": -0.14, "xanchor": "left", "x": 0.0},
+        # Far enough down to clear the x axis title, which it covered at -0.14.
+        legend={"orientation": "h", "yanchor": "top", "y": -0.22, "xanchor": "left", "x": 0.0},
     )
     if note:
         look["title"]["subtitle"] = {"text": note}

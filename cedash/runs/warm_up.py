@@ -41,12 +41,23 @@ def warm_up() -> float:
 
 
 class BackgroundWarmUp:
-    """The compiled path, made ready by a child process while this process answers on the numpy path."""
+    """The compiled path, made ready by a child process while this process answers on the numpy path.
 
-    def __init__(self) -> None:
+    With ``hold_s`` the child waits until :meth:`go` is called (once the first page is on screen) or
+    ``hold_s`` seconds have passed: on a fresh server the child's imports and compiling take a whole core
+    for several seconds, which the first page would otherwise share on a small machine.
+    """
+
+    def __init__(self, hold_s: float = 0.0) -> None:
         self.ready = threading.Event()
         self.seconds: float | None = None
+        self.hold_s = hold_s
+        self._go = threading.Event()
         self._thread = threading.Thread(target=self._prepare, name="cedash-warm-up", daemon=True)
+
+    def go(self) -> None:
+        """Start compiling now, if it is still held."""
+        self._go.set()
 
     def start(self) -> BackgroundWarmUp:
         if not compiled.enabled():  # no numba, or CEDASH_COMPILED=0: nothing to prepare
@@ -57,6 +68,7 @@ class BackgroundWarmUp:
         return self
 
     def _prepare(self) -> None:
+        self._go.wait(self.hold_s)
         start = time.perf_counter()
         try:
             # The child imports this very copy of cedash, wherever the server was started from.
@@ -77,9 +89,9 @@ class BackgroundWarmUp:
             self.ready.set()
 
 
-def warm_up_in_background() -> BackgroundWarmUp:
-    """Start preparing the compiled kernels; returns at once."""
-    return BackgroundWarmUp().start()
+def warm_up_in_background(hold_s: float = 0.0) -> BackgroundWarmUp:
+    """Start preparing the compiled kernels (after :meth:`BackgroundWarmUp.go` or ``hold_s``); returns at once."""
+    return BackgroundWarmUp(hold_s).start()
 
 
 if __name__ == "__main__":
