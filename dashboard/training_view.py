@@ -88,6 +88,18 @@ def summary_line(summary: dict) -> str:
     return " · ".join(parts)
 
 
+def boundary_chart(result, axes):
+    fig = training_figures.boundary_figure(result, resolution=BOUNDARY_RESOLUTION, axes=axes)
+    fig.layout.height = CHART_HEIGHT
+    return fig
+
+
+def loss_chart(result, log_y: bool, best):
+    fig = training_figures.loss_figure(result, log_y=log_y, optimum=best)
+    fig.layout.height = CHART_HEIGHT
+    return fig
+
+
 def main_charts(result, result_key) -> None:
     """The boundary and the loss side by side, or, with Play on, the same two animated in one figure."""
     axes = st.session_state.get("axes")
@@ -109,14 +121,15 @@ def main_charts(result, result_key) -> None:
         if axes is None:
             st.info("With a single input there is no plane to draw: the loss and the weights tell the story.")
         else:
-            boundary = training_figures.boundary_figure(result, resolution=BOUNDARY_RESOLUTION, axes=axes)
-            boundary.layout.height = CHART_HEIGHT
+            # Cached like the Play figure: a tab switch, a pin or a toggle redraws the same run's figures.
+            boundary = run_cache().get_or_compute(("boundary", result_key, axes), lambda: boundary_chart(result, axes))[
+                0
+            ]
             chart(boundary, "boundary_chart")
     # After the boundary is sent: scikit-learn's solver is the slowest part of a new server's first page.
     optimum = best_possible(result, result_key)
     best = optimum.loss if optimum is not None and optimum.note is None else None
-    loss = training_figures.loss_figure(result, log_y=log_y, optimum=best)
-    loss.layout.height = CHART_HEIGHT
+    loss = run_cache().get_or_compute(("loss", result_key, log_y, best), lambda: loss_chart(result, log_y, best))[0]
     with right:
         chart(loss, "loss_chart")
     st.caption(explain.CAPTIONS["boundary"] + " " + explain.CAPTIONS["loss"])
