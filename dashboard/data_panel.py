@@ -14,14 +14,10 @@ from cedash.data.dataset import DataError, Dataset
 from cedash.data.table import add_row, drop_row, frame_to_dataset
 from cedash.plots.editing import GRID_ROW, clicked_point, editable_boundary_figure
 from cedash.runs import export
-from dashboard.state import CHART_CONFIG, LIMITS, SOURCES, keep, literal, remember, widget
+from dashboard.state import CHART_CONFIG, LIMITS, SOURCE_IN_ADDRESS, SOURCES, keep, literal, remember, widget
 
 EDITABLE_ROWS = 5_000
 UNDO_STEPS = 20
-
-
-# The data source in the page address: a link or a reconnected page comes back to the same source.
-SOURCE_IN_ADDRESS = {SOURCES[0]: "builtin", SOURCES[1]: "csv"}
 
 
 def builtin_data() -> tuple[Dataset, str]:

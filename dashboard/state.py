@@ -15,6 +15,8 @@ from dashboard.settings import SETTINGS, nearest_scale_value, out_of_range_note,
 LIMITS = Limits.from_env()
 log = logging.getLogger("cedash.app")
 SOURCES = ("Built-in data set", "My CSV file")
+# The data source in the page address: a link or a reconnected page comes back to the same source.
+SOURCE_IN_ADDRESS = {SOURCES[0]: "builtin", SOURCES[1]: "csv"}
 
 
 # The tabs, in order; the open one is the URL's "view" parameter.
@@ -89,7 +91,7 @@ def init_state() -> None:
         state[key] = values.get(key, setting.default)
     state.lr_scale = nearest_scale_value(state.lr)
     # The source is in the address too (data_panel writes it); an uploaded file is not, and is asked for again.
-    state.source = SOURCES[1] if st.query_params.get("source") == "csv" else SOURCES[0]
+    state.source = SOURCES[1] if st.query_params.get("source") == SOURCE_IN_ADDRESS[SOURCES[1]] else SOURCES[0]
     state.url_notes = notes
     state.initialised = True
 

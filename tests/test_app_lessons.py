@@ -12,6 +12,7 @@ from cedash.lessons.numbers import RunNumbers
 from cedash.runs.experiment import run
 from dashboard.lessons_panel import step_settings
 from dashboard.settings import url_text
+from dashboard.state import SOURCE_IN_ADDRESS
 
 STEPS = load_steps()
 # The widget each setting is changed with, as a user would.
@@ -46,7 +47,8 @@ def assert_step_on_screen(at, step) -> None:
         assert at.session_state[key] == value, key
         # The Training tab's switches are drawn, and so written to the address, only while it is open.
         if key not in ("view", "source", "play", "logy") or key in at.query_params:
-            assert at.query_params[key] == url_text(value), key
+            expected = SOURCE_IN_ADDRESS[value] if key == "source" else url_text(value)
+            assert at.query_params[key] == expected, key
     if settings["source"] == "Built-in data set":
         assert VIEW_CHART[settings["view"]] in figures(at)
     start = numbers(step)
