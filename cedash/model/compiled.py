@@ -617,6 +617,46 @@ if AVAILABLE:
         return last
 
     @_exact
+    def score_logits(Z, y, losses, correct):
+        """Add each model's summed cross-entropy to ``losses`` and its right predictions to ``correct``.
+
+        ``Z`` holds the logits of many models, (rows, models, outputs): one
+        sigmoid output or one per class; ``y`` the rows' class indices. A sigmoid
+        predicts class 1 above 0, a softmax the first of its largest logits.
+        """
+        if Z.shape[2] == 1:
+            _score_sigmoid(Z.reshape(Z.shape[0], Z.shape[1]), y, losses, correct)
+        else:
+            _score_softmax(Z, y, losses, correct)
+
+    @_sums
+    def _score_sigmoid(Z, y, losses, correct):
+        for i in range(Z.shape[0]):
+            s = 1.0 - 2.0 * y[i]
+            positive = y[i] == 1
+            for k in range(Z.shape[1]):
+                z = Z[i, k]
+                u = s * z
+                losses[k] += max(u, 0.0) + log1p_unit(exp_nonpositive(-abs(u)))
+                correct[k] += 1.0 if (z > 0.0) == positive else 0.0
+
+    @_sums
+    def _score_softmax(Z, y, losses, correct):
+        for i in range(Z.shape[0]):
+            label = y[i]
+            for k in range(Z.shape[1]):
+                z = Z[i, k]
+                best = 0
+                for c in range(1, z.shape[0]):
+                    if z[c] > z[best]:
+                        best = c
+                total = 0.0
+                for c in range(z.shape[0]):
+                    total += exp_nonpositive(z[c] - z[best])
+                losses[k] += log_at_least_one(total) + z[best] - z[label]
+                correct[k] += 1.0 if best == label else 0.0
+
+    @_exact
     def log_at_least_one(s):
         """``log(s)`` for ``s >= 1``: ``k ln 2 + log1p(f - 1)`` with ``s = 2^k f`` and ``1 <= f < 2``."""
         bits = np.float64(s).view(np.int64)
