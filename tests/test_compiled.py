@@ -316,3 +316,76 @@ def test_sweep_kernel_matches_the_reference_for_every_live_model(k):
     np.testing.assert_allclose(models.grads[alive], want_grads[alive], rtol=1e-10, atol=1e-14)
     # A dead model is skipped: its rows keep what they held.
     assert models.losses[1] == 7.0 and np.all(models.grads[1] == 7.0)
+
+
+def mixed_columns(n, seed):
+    """Numbers, ten two-valued columns (0/1, standardised 0/1, -0.0/0.0 and two values of a number column)
+    and a constant one, shuffled: two bytes of packed bits, the second partly used."""
+    rng = np.random.default_rng(seed)
+    onehot = (rng.random((n, 8)) < [0.1, 0.3, 0.5, 0.7, 0.9, 0.5, 0.2, 0.6]).astype(float)
+    standardised = (onehot - onehot.mean(axis=0)) / np.where(onehot.std(axis=0) > 0, onehot.std(axis=0), 1.0)
+    signed_zero = np.where(rng.random(n) < 0.5, -0.0, 0.0)
+    two_numbers = np.where(rng.random(n) < 0.4, 2.5, -1.25)
+    X = np.column_stack([rng.standard_normal((n, 5)), standardised[:, :6], onehot[:, 6:], signed_zero, two_numbers,
+                         np.full(n, 3.0)])  # fmt: skip
+    return X[:, rng.permutation(X.shape[1])]
+
+
+def test_two_valued_columns_are_found_bit_for_bit_and_packed_losslessly():
+    n = 2 * compiled.BLOCK + 7
+    X = mixed_columns(n, 3)
+    two, values = compiled.two_valued_columns(X)
+    assert len(two) == 10  # every column but the five of numbers and the constant one
+    codes = compiled.pack_two_valued(X[:, two], values)
+    assert codes.shape == (3, 2, compiled.BLOCK) and codes.dtype == np.uint8
+    bytes_by_row = codes.transpose(0, 2, 1).reshape(-1, 2)[:n]
+    bits = (bytes_by_row[:, np.arange(len(two)) // compiled.PACK] >> (np.arange(len(two)) % compiled.PACK)) & 1
+    rebuilt = np.where(bits == 1, values[:, 1], values[:, 0])
+    assert np.array_equal(rebuilt.view(np.int64), X[:, two].view(np.int64))  # -0.0 stays -0.0
+
+
+@pytest.mark.parametrize("k", [2, 3])
+@pytest.mark.parametrize("n", [64, compiled.BLOCK + 5, 3000])
+@pytest.mark.parametrize(("alpha", "fit_intercept"), [(0.0, True), (0.05, False)])
+def test_packed_two_valued_columns_give_the_reference_objective(k, n, alpha, fit_intercept):
+    from cedash.model.objectives import loss_and_gradient
+
+    X = mixed_columns(n, k * n)
+    rng = np.random.default_rng(n)
+    y = rng.integers(0, k, n)
+    theta = rng.standard_normal((X.shape[1] + 1, 1 if k == 2 else k))
+    problem = compiled.make_problem(X, y, k, alpha, fit_intercept, pack=True)
+    assert problem.two.size == 10 and problem.panels.shape[1] == 6
+    grad = np.zeros_like(theta)
+    loss = compiled.objective_pass(problem, theta.reshape(-1), grad.reshape(-1))
+    want_loss, want_grad = loss_and_gradient(X, y, theta, alpha, fit_intercept)
+    assert loss == pytest.approx(want_loss, rel=1e-13)
+    np.testing.assert_allclose(grad, want_grad, rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_sweep_kernel_packs_two_valued_columns_for_every_model(k):
+    from cedash.model.objectives import models_loss_and_gradient
+
+    n, n_models, c = 2 * compiled.BLOCK + 11, 3, 1 if k == 2 else k
+    X = mixed_columns(n, 7)
+    y = np.random.default_rng(8).integers(0, k, n)
+    theta = np.random.default_rng(9).standard_normal((X.shape[1] + 1, n_models * c))
+    thetas = np.ascontiguousarray(theta.T.reshape(n_models, -1))
+    models = compiled.Models(thetas, np.zeros_like(thetas), np.zeros(n_models), np.ones(n_models, dtype=bool))
+    compiled.models_pass(compiled.make_problem(X, y, k, 0.01, True, pack=True), models)
+    want_losses, want_grad = models_loss_and_gradient(X, y, theta, k, 0.01, True)
+    np.testing.assert_allclose(models.losses, want_losses, rtol=1e-13)
+    np.testing.assert_allclose(models.grads, want_grad.T.reshape(n_models, -1), rtol=1e-10, atol=1e-14)
+
+
+def test_large_data_packs_its_two_valued_columns_and_fits_as_unpacked(monkeypatch):
+    n = compiled.PACK_MIN_ROWS
+    X = mixed_columns(n, 11)
+    y = (X @ np.random.default_rng(12).standard_normal(X.shape[1]) > 0).astype(int)
+    assert compiled.make_problem(X, y, 2, 0.0, True).two.size == 10
+    assert compiled.make_problem(X[:-1], y[:-1], 2, 0.0, True).two.size == 0
+    packed = GradientDescentClassifier(max_iter=200, learning_rate=0.3).fit(X, y)
+    monkeypatch.setattr(compiled, "PACK_MIN_ROWS", n + 1)
+    plain = GradientDescentClassifier(max_iter=200, learning_rate=0.3).fit(X, y)
+    assert_same_fit(packed, plain)

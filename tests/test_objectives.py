@@ -161,3 +161,26 @@ def test_history_curves_are_sklearns_loss_and_accuracy_at_each_recorded_iteratio
     for it, loss, acc in zip(curves.iterations, curves.loss, curves.accuracy, strict=True):
         assert loss == pytest.approx(log_loss(y_test, model.predict_proba(X_test, it), labels=np.arange(k)), rel=1e-11)
         assert acc == accuracy_score(y_test, model.predict(X_test, it))
+
+
+@pytest.mark.parametrize("k", [2, 3])
+@pytest.mark.parametrize("alpha", [0.0, 0.05])
+def test_history_on_the_fitted_data_reads_the_fits_own_loss_and_equals_computing_it(k, alpha):
+    from cedash import GradientDescentClassifier
+    from cedash.model import compiled
+    from cedash.runs.history import evaluate_history
+
+    rng = np.random.default_rng(50 + k)
+    X = rng.standard_normal((400, 3))
+    y = (X[:, 0] - X[:, 2] + rng.standard_normal(400) > 0).astype(int) + (X[:, 1] > 0.8) * (k - 2)
+    model = GradientDescentClassifier(max_iter=80, learning_rate=0.5, alpha=alpha, max_snapshots=17).fit(X, y)
+    read = evaluate_history(model, X, y, max_points=9, chunk=300, fitted=True)
+    computed = evaluate_history(model, X, y, max_points=9, chunk=300)
+    with compiled.disabled():
+        by_numpy = evaluate_history(model, X, y, max_points=9, chunk=300)
+    assert len(read.iterations) == 9 and read.loss[-1] < 0.9 * read.loss[0]
+    np.testing.assert_array_equal(read.iterations, computed.iterations)
+    np.testing.assert_allclose(read.loss, computed.loss, rtol=1e-12)
+    np.testing.assert_allclose(by_numpy.loss, computed.loss, rtol=1e-13)
+    np.testing.assert_array_equal(read.accuracy, computed.accuracy)
+    np.testing.assert_array_equal(by_numpy.accuracy, computed.accuracy)

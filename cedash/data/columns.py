@@ -162,7 +162,8 @@ def _counts_rows(values: np.ndarray) -> bool:
 
 
 def _text(text: pd.Series, missing: np.ndarray) -> ParsedColumn:
-    values = pd.Categorical(text.where(~missing).to_numpy(dtype=object))
+    # Straight from pandas' strings: going through an array of Python objects took 5x longer.
+    values = pd.Categorical(text.where(~missing))
     n_distinct = len(values.categories)
     lengths = values.categories.str.len().to_numpy() if n_distinct else np.zeros(0)
     counts = np.bincount(values.codes[values.codes >= 0], minlength=n_distinct)

@@ -89,18 +89,20 @@ class Preparation:
     def transform(self, values: Values) -> np.ndarray:
         """The model inputs, float64 of shape (rows, len(output_names)); missing values get the fill values."""
         n = len(values[self.steps[0].name]) if self.steps else 0
-        X = np.zeros((n, len(self.output_names)))
+        # Column-major: every output is written as one contiguous column, and the feature map reads it so.
+        X = np.empty((n, len(self.output_names)), order="F")
         at = 0
         for step in self.steps:
             column = values[step.name]
             width = len(step.outputs)
             if not step.is_text:
                 x = np.asarray(column, dtype=np.float64)
-                X[:, at] = np.where(np.isnan(x), step.fill, x)
+                np.copyto(X[:, at], x)
+                np.copyto(X[:, at], step.fill, where=np.isnan(x))
             else:
                 position = _positions(step, column)
-                rows = np.flatnonzero(position >= 0)
-                X[rows, at + position[rows]] = 1.0
+                for k in range(width):
+                    np.equal(position, k, out=X[:, at + k], casting="unsafe")
             at += width
         return X
 

@@ -221,7 +221,7 @@ def run(data: Dataset, config: RunConfig = DEFAULTS, *, callback=None, limits: L
         raise DataError(f"training cannot start: {exc}") from None
     fit_seconds = time.perf_counter() - start
     ytr = np.searchsorted(model.classes_, train.y)
-    train_curves = evaluate_history(model, Xtr, ytr)
+    train_curves = evaluate_history(model, Xtr, ytr, fitted=True)
     test_curves = None
     if test is not None:
         known = np.isin(test.y, model.classes_)
