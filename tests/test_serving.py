@@ -10,6 +10,7 @@ import asyncio
 import os
 import random
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -116,4 +117,6 @@ def test_the_deployed_configuration_is_valid_with_one_server_line_per_replica(tm
 @pytest.mark.slow
 def test_two_replicas_behind_haproxy_serve_a_class_and_survive_losing_one():
     with replicas_behind_proxy(2, TEST_ARTIFACTS / "serving") as proxy:
-        asyncio.run(scenario(proxy))
+        # Its own thread: a browser test earlier in the same run leaves Playwright's event loop in this one.
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, scenario(proxy)).result()
