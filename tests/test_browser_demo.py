@@ -101,13 +101,22 @@ def test_on_a_phone_the_open_sidebar_leaves_the_result_of_a_change_in_view(brows
             rate.press("Enter")
         # The sidebar is open as a sheet over the lower half: the rate's box is in it, and the run's summary,
         # which the change just rewrote, is above it and on screen.
-        sheet = sidebar(page).bounding_box()
-        line = summary.first.bounding_box()
-        box = rate.bounding_box()
         assert summary.first.inner_text() != before
-        assert sheet is not None and line is not None and box is not None
-        assert 0 <= line["y"] and line["y"] + line["height"] <= sheet["y"] < PHONE["height"], (line, sheet)
-        assert sheet["y"] <= box["y"] < PHONE["height"], (box, sheet)
+
+        def placed():
+            sheet, line, box = sidebar(page).bounding_box(), summary.first.bounding_box(), rate.bounding_box()
+            if sheet is None or line is None or box is None:
+                return None
+            summary_above = 0 <= line["y"] and line["y"] + line["height"] <= sheet["y"] < PHONE["height"]
+            return summary_above and sheet["y"] <= box["y"] < PHONE["height"]
+
+        # The sheet slides into place (Streamlit animates the sidebar), so its layout is read once it settles.
+        wait_until(
+            placed,
+            10,
+            "the summary above the sheet and the rate's box in it",
+            lambda: f": {sidebar(page).bounding_box()}, {summary.first.bounding_box()}, {rate.bounding_box()}",
+        )
         assert_no_exception(page)
     finally:
         page.context.close()
