@@ -389,3 +389,93 @@ def test_large_data_packs_its_two_valued_columns_and_fits_as_unpacked(monkeypatc
     monkeypatch.setattr(compiled, "PACK_MIN_ROWS", n + 1)
     plain = GradientDescentClassifier(max_iter=200, learning_rate=0.3).fit(X, y)
     assert_same_fit(packed, plain)
+
+
+# -- a pass split across threads ---------------------------------------------------------------------------------------
+
+
+def split_data(n, seed):
+    X = mixed_columns(n, seed)
+    y = (X @ np.random.default_rng(seed + 1).standard_normal(X.shape[1]) > 0).astype(int)
+    return X, y
+
+
+def test_big_two_class_problems_split_their_pass_and_small_ones_do_not(monkeypatch):
+    monkeypatch.setattr(compiled, "_cpus", lambda: 2)
+    size = split_data(1, 20)[0].shape[1] + 1
+    X, y = split_data(-(-compiled.SPLIT_MIN_WORK // size), 20)  # the fewest rows that make the work
+    assert compiled.pass_parts(compiled.make_problem(X, y, 2, 0.0, True)) == 2
+    assert compiled.pass_parts(compiled.make_problem(X[:-1], y[:-1], 2, 0.0, True)) == 1
+    assert compiled.pass_parts(compiled.make_problem(X, y % 2 + (y == 1) * np.arange(len(y)) % 3, 3, 0.0, True)) == 1
+    monkeypatch.setattr(compiled, "_cpus", lambda: 1)
+    assert compiled.pass_parts(compiled.make_problem(X, y, 2, 0.0, True)) == 1
+
+
+@pytest.mark.parametrize("parts", [2, 3])
+@pytest.mark.parametrize(("alpha", "fit_intercept"), [(0.0, True), (0.05, False)])
+def test_split_pass_gives_the_single_thread_pass(parts, alpha, fit_intercept):
+    X, y = split_data(10 * compiled.BLOCK + 77, 21)
+    problem = compiled.make_problem(X, y, 2, alpha, fit_intercept)
+    assert problem.two.size == 10  # the packed columns' sums are split and added too
+    theta = np.random.default_rng(22).normal(size=X.shape[1] + 1)
+    whole, split = np.full_like(theta, np.nan), np.full_like(theta, np.nan)
+    loss = compiled.objective_pass(problem, theta, whole)
+    assert compiled.split_pass(problem, theta, split, parts) == pytest.approx(loss, rel=1e-13)
+    np.testing.assert_allclose(split, whole, rtol=1e-12, atol=1e-15)
+
+
+def fit_split_and_whole(monkeypatch, X, y, **params):
+    """The same fit with the pass split in two threads and in one."""
+    monkeypatch.setattr(compiled, "_cpus", lambda: 2)
+    monkeypatch.setattr(compiled, "SPLIT_MIN_WORK", 8 * compiled.BLOCK * (X.shape[1] + 1))
+    calls = []
+    split = GradientDescentClassifier(**params).fit(X, y, callback=lambda it, loss: calls.append(it))
+    monkeypatch.setattr(compiled, "SPLIT_MIN_WORK", 10**18)
+    whole = GradientDescentClassifier(**params).fit(X, y)
+    return split, whole, calls
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "adam"])
+def test_training_with_a_split_pass_gives_the_single_thread_numbers(monkeypatch, optimizer):
+    X, y = split_data(12 * compiled.BLOCK + 5, 23)
+    passes = []
+    split_pass = compiled.split_pass
+    monkeypatch.setattr(compiled, "split_pass", lambda *args: passes.append(args[-1]) or split_pass(*args))
+    split, whole, calls = fit_split_and_whole(monkeypatch, X, y, optimizer=optimizer, max_iter=150, alpha=0.01,
+                                              learning_rate=0.3, max_snapshots=31)  # fmt: skip
+    assert passes == [2] * 151  # the start and every iteration in two threads; none for the single-thread fit
+    assert_same_fit(split, whole, rtol=1e-12)
+    assert calls == list(range(1, 151))  # the loop run from Python reports every iteration
+
+
+def test_a_split_fit_diverges_like_a_single_thread_fit(monkeypatch):
+    X, y = split_data(12 * compiled.BLOCK + 5, 24)
+    split, whole, _ = fit_split_and_whole(monkeypatch, 50 * X, y, max_iter=100, learning_rate=50.0)
+    assert whole.diverged_at_ is not None
+    assert_same_fit(split, whole, rtol=1e-12)
+
+
+def test_two_sessions_training_at_once_each_get_their_own_numbers(monkeypatch):
+    import threading
+
+    monkeypatch.setattr(compiled, "_cpus", lambda: 2)
+    data = [split_data(12 * compiled.BLOCK + 5, seed) for seed in (25, 26)]
+    monkeypatch.setattr(compiled, "SPLIT_MIN_WORK", 8 * compiled.BLOCK * (data[0][0].shape[1] + 1))
+    alone = [GradientDescentClassifier(max_iter=120, learning_rate=0.3).fit(X, y) for X, y in data]
+    together = [None, None]
+    start = threading.Barrier(2)
+
+    def session(i):
+        start.wait()
+        together[i] = GradientDescentClassifier(max_iter=120, learning_rate=0.3).fit(*data[i])
+
+    threads = [threading.Thread(target=session, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not np.allclose(alone[0].coef_, alone[1].coef_)
+    for mine, theirs in zip(together, alone, strict=True):
+        # The same split, so the same sums in the same order: equal to the last bit.
+        np.testing.assert_array_equal(mine.loss_curve_, theirs.loss_curve_)
+        np.testing.assert_array_equal(mine.coef_history_, theirs.coef_history_)

@@ -31,6 +31,8 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import numpy as np
@@ -429,29 +431,41 @@ if AVAILABLE:
     @_sums
     def binary_pass(problem, theta, grad):
         """Mean loss at ``theta`` (weights then intercept), with its gradient left in ``grad``."""
-        n, neg_s, fit_intercept, alpha, d = problem.n, problem.neg_s, problem.fit_intercept, problem.alpha, problem.d
-        t = problem.scratch[0]
-        b = theta[d] if fit_intercept else 0.0
-        inv_n = 1.0 / n
-        for j in range(d + 1):
+        for j in range(problem.d + 1):
             grad[j] = 0.0
         tables, sums = _packed_memory(problem, 1)
         _code_tables(problem, theta, tables[0])
+        total = binary_blocks(problem, theta, tables[0], problem.scratch[0], grad, sums[0], 0, problem.panels.shape[0])
+        return binary_finish(problem, theta, grad, sums[0], total)
+
+    @_sums
+    def binary_blocks(problem, theta, tables, t, grad, sums, first, last):
+        """Blocks ``first..last - 1`` of :func:`binary_pass`: their summed loss (not yet divided by ``n``) is
+        returned, their share of the gradient added to ``grad`` and ``sums``; ``t`` is a row of ``BLOCK``."""
+        n, neg_s, d = problem.n, problem.neg_s, problem.d
+        b = theta[d] if problem.fit_intercept else 0.0
+        inv_n = 1.0 / n
         total = 0.0
-        for k in range(problem.panels.shape[0]):
+        for k in range(first, last):
             start = k * BLOCK
             m = min(BLOCK, n - start)
-            _logits(problem, k, theta, b, t, m, tables[0])
+            _logits(problem, k, theta, b, t, m, tables)
             total += _residuals(t, neg_s[start : start + m], m, inv_n)
             rb = 0.0
             for i in range(m):
                 rb += t[i]
             grad[d] += rb
-            _accumulate_gradient(problem, k, t, grad, m, sums[0])
-        _fold_sums(problem, sums[0], grad)
-        if not fit_intercept:
+            _accumulate_gradient(problem, k, t, grad, m, sums)
+        return total
+
+    @_sums
+    def binary_finish(problem, theta, grad, sums, total):
+        """The mean loss from every block's summed ``total``, with the packed columns and the penalty in ``grad``."""
+        d, alpha = problem.d, problem.alpha
+        _fold_sums(problem, sums, grad)
+        if not problem.fit_intercept:
             grad[d] = 0.0
-        loss = total * inv_n
+        loss = total * (1.0 / problem.n)
         if alpha != 0.0:
             sq = 0.0
             for j in range(d):
@@ -743,3 +757,67 @@ if AVAILABLE:
                     grads[c, j] += alpha * weights[c, j]
             loss += 0.5 * alpha * sq
         return loss
+
+
+# -- one pass in several threads ---------------------------------------------------------------------------------------
+# At a million rows a pass is a few tens of milliseconds of streaming X, and one core cannot draw all the
+# memory bandwidth: the blocks are split into consecutive runs, one thread each, and their sums added. The
+# kernels release the GIL, so these are plain Python threads; unlike numba's parallel=True (whose default
+# threading layer must not be entered from two threads at once), any number of Streamlit sessions may
+# train at the same time, each pass with its own memory.
+
+SPLIT_MIN_WORK = 4_000_000
+"""Multiply-adds over ``X`` per pass (rows times parameters) from which a two-class pass is split across threads:
+below it the pass takes a millisecond or two and handing half of it to another thread would not pay."""
+
+MAX_PARTS = 4
+"""The most threads one pass is split across."""
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _cpus() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def pass_parts(problem: Problem) -> int:
+    """How many threads :func:`split_pass` uses for ``problem``: 1 (the single-thread kernel) unless the problem
+    has two classes, enough rows times parameters, and the machine more than one core."""
+    if problem.n_classes != 2 or problem.n * (problem.d + 1) < SPLIT_MIN_WORK:
+        return 1
+    return max(1, min(MAX_PARTS, _cpus(), problem.panels.shape[0]))
+
+
+def _workers() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=max(1, _cpus()), thread_name_prefix="cedash-pass")
+        return _pool
+
+
+def split_pass(problem: Problem, theta: np.ndarray, grad: np.ndarray, parts: int) -> float:
+    """:func:`binary_pass` with the blocks split into ``parts`` runs, each in its own thread (the caller's
+    included). The numbers equal the single-thread pass's but for the order of the sums (rounding only)."""
+    blocks = problem.panels.shape[0]
+    bounds = np.linspace(0, blocks, parts + 1).round().astype(np.int64)
+    tables, sums = _packed_memory(problem, parts)
+    _code_tables(problem, theta, tables[0])
+    grads = np.zeros((parts, problem.d + 1))
+    scratch = np.empty((parts, BLOCK))
+
+    def blocks_of(i):
+        return binary_blocks(problem, theta, tables[0], scratch[i], grads[i], sums[i], bounds[i], bounds[i + 1])
+
+    others = [_workers().submit(blocks_of, i) for i in range(1, parts)]
+    total = blocks_of(0)
+    for future in others:
+        total += future.result()
+    np.sum(grads, axis=0, out=grad)
+    return binary_finish(problem, theta, grad, np.sum(sums, axis=0), total)
+
+
+def step(rule: Rule, theta: np.ndarray, grad: np.ndarray) -> None:
+    """One update of the flat ``theta`` by ``rule``, as :func:`descend` makes it (for loops run from Python)."""
+    _step(rule, theta, grad)

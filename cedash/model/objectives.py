@@ -188,14 +188,18 @@ class _OneModel:
     def __init__(self, X, y_idx, n_classes: int, alpha: float, fit_intercept: bool):
         self.n, self.d = X.shape
         self.compiled = compiled.enabled()
+        self.parts = 1  # threads a compiled pass is split across (see compiled.split_pass)
         if self.compiled:
             self.problem = compiled.make_problem(X, y_idx, n_classes, alpha, fit_intercept)
+            self.parts = compiled.pass_parts(self.problem)
         else:
             self.stacked = StackedObjective(X, y_idx, n_classes, 1, alpha, fit_intercept)
 
     def __call__(self, theta: np.ndarray, grad: np.ndarray) -> float:
         if self.compiled:
             # The kernels take the C-ordered (d + 1, k) arrays flat, and update them in place.
+            if self.parts > 1:
+                return compiled.split_pass(self.problem, theta.reshape(-1), grad.reshape(-1), self.parts)
             return compiled.objective_pass(self.problem, theta.reshape(-1), grad.reshape(-1))
         return float(self.stacked(theta, grad)[0])
 

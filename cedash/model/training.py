@@ -122,7 +122,13 @@ def train(
     if batch_size is None and getattr(objective, "compiled", False):
         rule = compiled.Rule(OPTIMIZERS.index(optimizer), float(learning_rate), float(momentum),
                              np.zeros((2, theta.size)), np.zeros(1, dtype=np.int64))  # fmt: skip
-        it, diverged_loss = _descend_compiled(objective, theta, grad, rule, stopping, start, max_iter, callback)
+        if getattr(objective, "parts", 1) > 1:
+            # A pass split across threads is started from Python; at its size (tens of milliseconds a pass)
+            # the loop's own cost is lost in the noise.
+            iterate = _compiled_step(objective, rule)
+            it, diverged_loss = _descend(iterate, theta, grad, stopping, start, max_iter, callback)
+        else:
+            it, diverged_loss = _descend_compiled(objective, theta, grad, rule, stopping, start, max_iter, callback)
     else:
         if batch_size is None:
             iterate = _full_batch_step(objective, opt)
@@ -135,6 +141,14 @@ def train(
 def _full_batch_step(objective, opt):
     def iterate(theta, grad):
         opt.step(theta, grad)
+        return objective(theta, grad)
+
+    return iterate
+
+
+def _compiled_step(objective, rule):
+    def iterate(theta, grad):
+        compiled.step(rule, theta.reshape(-1), grad.reshape(-1))
         return objective(theta, grad)
 
     return iterate
