@@ -4,6 +4,7 @@ import csv
 import io
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -151,3 +152,23 @@ def test_clean_tables_round_trip(table, writing, pad, decimal_comma):
     assert data.target_name == names[-1]
     np.testing.assert_array_equal(data.X, X)
     assert data.y.tolist() == y
+
+
+@FUZZ
+@given(
+    text=st.text(alphabet=st.sampled_from([",", ";", "\t", "\n", " ", "a", "1", "é", "\u00a0", "€"]), min_size=1),
+    delimiter=st.sampled_from([",", ";", "\t"]),
+    piece=st.integers(1, 9),
+)
+def test_fields_are_counted_per_line_as_splitting_the_text_counts_them(text, delimiter, piece):
+    from cedash.data import csv_reader
+
+    data = text.encode("utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(csv_reader, "_SCAN_BYTES", piece)  # pieces end anywhere, inside a character too
+        breaks, widths = csv_reader._line_widths(data, delimiter)
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    assert widths.tolist() == [line.count(delimiter) + 1 for line in lines]
+    assert [data[b : b + 1] for b in breaks] == [b"\n"] * text.count("\n")

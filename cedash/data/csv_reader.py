@@ -159,11 +159,12 @@ def _read_table(text: str, keep_index: bool, limits: Limits):
     if not text.strip():
         raise DataError("the file is empty; upload a CSV file with a header line and rows of data")
     delimiter, decimal = _sniff(text)
-    header, lines = _scan(text, delimiter, limits)
+    data = text.encode("utf-8")  # the scan counts fields in it and pandas parses it
+    header, lines = _scan(text, data, delimiter, limits)
     lines += line_offset
     if not lines.size:
         raise DataError("the file has a header line but no data rows; add rows of data below the header")
-    frame = _parse(text, delimiter, decimal, len(header), lines, line_offset)
+    frame = _parse(data, delimiter, decimal, len(header), lines, line_offset)
     names, frame, lines = _clean_table(header, frame, lines, keep_index)
     return names, frame, lines, decimal
 
@@ -453,23 +454,51 @@ def _sniff(text: str) -> tuple[str, str]:
     return best, decimal
 
 
-def _scan(text: str, delimiter: str, limits: Limits) -> tuple[list[str], np.ndarray]:
-    """The header, and the line each data row starts on; checks field counts and the row limit on the way."""
+def _scan(text: str, data: bytes, delimiter: str, limits: Limits) -> tuple[list[str], np.ndarray]:
+    """The header, and the line each data row starts on; checks field counts and the row limit on the way.
+
+    ``data`` is ``text`` encoded as UTF-8.
+    """
     if '"' in text:
         return _scan_quoted(text, delimiter, limits)
-    # Without quotes every line is one record and its fields are its delimiters plus one: 5x faster than csv.
-    records = text.split("\n")
-    if records[-1] == "":
-        records.pop()
-    header = [field.lstrip(" ") for field in records[0].split(delimiter)]
+    # Without quotes every line is one record and its fields are its delimiters plus one; counted in the
+    # bytes by numpy, 10x faster than splitting the text into lines (a delimiter byte is never part of a
+    # longer UTF-8 character).
+    first = text.find("\n")
+    header = [field.lstrip(" ") for field in (text if first < 0 else text[:first]).split(delimiter)]
     _check_header_size(header, limits)
-    data = records[1:]
-    widths = np.fromiter((r.count(delimiter) for r in data), dtype=np.int64, count=len(data)) + 1
+    breaks, widths = _line_widths(data, delimiter)
+    widths = widths[1:]
     for i in np.flatnonzero(widths != len(header)):
-        if data[i].strip():
-            _wrong_width(i + 2, int(widths[i]), len(header), delimiter)
+        line = data[breaks[i] + 1 : breaks[i + 1] if i + 1 < len(breaks) else len(data)]
+        if line.decode("utf-8").strip():
+            _wrong_width(int(i) + 2, int(widths[i]), len(header), delimiter)
     _check_rows(int(np.count_nonzero(widths == len(header))), limits)
-    return header, np.arange(2, len(data) + 2, dtype=np.int64)
+    return header, np.arange(2, len(widths) + 2, dtype=np.int64)
+
+
+_SCAN_BYTES = 1 << 23
+"""Bytes looked at in one go when counting fields: the masks and positions of a piece stay a few tens of MB."""
+
+
+def _line_widths(data: bytes, delimiter: str) -> tuple[np.ndarray, np.ndarray]:
+    """Where each line break is, and the fields on each line (delimiters plus one), as ``str.split("\\n")``
+    cuts the text into lines, less the empty one after a final line break."""
+    buf = np.frombuffer(data, dtype=np.uint8)
+    mark = ord(delimiter)
+    breaks, before = [], []
+    seen = 0
+    for start in range(0, len(buf), _SCAN_BYTES):
+        piece = buf[start : start + _SCAN_BYTES]
+        ends = np.flatnonzero(piece == 10)
+        marks = np.flatnonzero(piece == mark)
+        breaks.append(ends + start)
+        before.append(seen + np.searchsorted(marks, ends))
+        seen += len(marks)
+    breaks, counts = np.concatenate(breaks), np.concatenate(before)  # the text is never empty here
+    if not data.endswith(b"\n"):
+        counts = np.append(counts, seen)
+    return breaks, np.diff(counts, prepend=0) + 1
 
 
 def _scan_quoted(text: str, delimiter: str, limits: Limits) -> tuple[list[str], np.ndarray]:
@@ -542,12 +571,12 @@ def _delimiter_name(delimiter: str) -> str:
     return {",": "comma", ";": "semicolon", "\t": "tab"}[delimiter]
 
 
-def _parse(text: str, delimiter: str, decimal: str, width: int, lines: np.ndarray, line_offset: int) -> pd.DataFrame:
+def _parse(data: bytes, delimiter: str, decimal: str, width: int, lines: np.ndarray, line_offset: int) -> pd.DataFrame:
     try:
         # Bytes, not io.StringIO: StringIO keeps 4 bytes per character, which for a 165 MB upload
         # was 660 MB of the reader's 1.3 GB peak.
         frame = pd.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+            io.BytesIO(data),
             encoding="utf-8",
             sep=delimiter,
             decimal=decimal,
