@@ -375,3 +375,14 @@ def test_a_target_of_measurements_is_refused_with_a_clear_message():
     assert data.target_name == "weight"  # the constant last column is not guessed as the target
     with pytest.raises(DataError, match=r"'weight' holds numbers with fractions \(4 different values\)"):
         run(data, RunConfig())
+
+
+def test_a_number_column_counts_its_different_values_as_pandas_does():
+    from cedash.data.columns import read_column
+
+    cells = ["0", "-0.0", "1.5", "1.50", "", "inf", "-inf", "nan", "2", "1e300", "1e300", "-3"]
+    rng = np.random.default_rng(5)
+    column = read_column(pd.Series([cells[i] for i in rng.integers(0, len(cells), 5000)]))
+    values = column.values[~np.isnan(column.values)]
+    # 0 and -0.0 are one value, as 1.5 and 1.50 are; missing and infinite cells are not values.
+    assert column.kind == "number" and column.n_distinct == pd.unique(values).size == 5
