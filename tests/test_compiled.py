@@ -479,3 +479,27 @@ def test_two_sessions_training_at_once_each_get_their_own_numbers(monkeypatch):
         # The same split, so the same sums in the same order: equal to the last bit.
         np.testing.assert_array_equal(mine.loss_curve_, theirs.loss_curve_)
         np.testing.assert_array_equal(mine.coef_history_, theirs.coef_history_)
+
+
+@pytest.mark.parametrize("outputs", [1, 3])
+def test_scoring_split_across_threads_gives_the_single_thread_sums(monkeypatch, outputs):
+    monkeypatch.setattr(compiled, "_cpus", lambda: 3)
+    runs = []
+    score_rows = compiled.score_rows
+    monkeypatch.setattr(compiled, "score_rows", lambda Z, *rest: runs.append(len(Z)) or score_rows(Z, *rest))
+    rng = np.random.default_rng(27)
+    rows, models = 3001, 7
+    Z = rng.normal(scale=4.0, size=(rows, models, outputs))
+    y = rng.integers(0, max(2, outputs), rows)
+    results = {}
+    for split_min in (Z.size, Z.size + 1):  # three runs of rows, then one
+        monkeypatch.setattr(compiled, "SCORE_SPLIT_MIN", split_min)
+        runs.clear()
+        losses, correct = np.full(models, 2.0), np.full(models, 1.0)  # the scores are added to what is there
+        compiled.score_logits(Z, y, losses, correct)
+        results[tuple(sorted(runs))] = (losses, correct)  # the threads end in any order
+    assert sorted(results) == [(1000, 1000, 1001), (3001,)]
+    split, whole = results[(1000, 1000, 1001)], results[(3001,)]
+    np.testing.assert_allclose(split[0], whole[0], rtol=1e-13)
+    np.testing.assert_array_equal(split[1], whole[1])
+    assert np.all(whole[1] > 1.0 + rows / 4)

@@ -165,6 +165,7 @@ def _read_table(text: str, keep_index: bool, limits: Limits):
     if not lines.size:
         raise DataError("the file has a header line but no data rows; add rows of data below the header")
     frame = _parse(data, delimiter, decimal, len(header), lines, line_offset)
+    del data  # another copy of the file: gone before the columns are read
     names, frame, lines = _clean_table(header, frame, lines, keep_index)
     return names, frame, lines, decimal
 
