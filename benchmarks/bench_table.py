@@ -98,6 +98,7 @@ def main() -> int:
     parser.add_argument("--iters", type=int, default=ITERATIONS)
     args = parser.parse_args()
     numbers_csv, table_csv = make_tables(args.rows)
+    load_before = os.getloadavg()[0]
     numbers = measure(numbers_csv, "numbers", args.iters)
     table = measure(table_csv, "table", args.iters)
     print(f"{args.rows:,} rows, {args.iters} iterations")
@@ -111,7 +112,10 @@ def main() -> int:
           f"{table['rss_mb'] / numbers['rss_mb']:8.2f}")  # fmt: skip
     # On a shared machine the wall-clock times wait on other processes; the CPU time (the process's own
     # threads: read and run, not the imports) says what this code spent, for comparing runs made at different loads.
-    print(f"load average {os.getloadavg()[0]:.2f} at the end, on {os.cpu_count()} cores")
+    # Training splits each pass across the cores: with other work on them, the wall-clock times say little.
+    print(
+        f"load average {load_before:.2f} at the start, {os.getloadavg()[0]:.2f} at the end, on {os.cpu_count()} cores"
+    )
     # The time target is the upload benchmark's for the numbers table; on a slower or busier machine the
     # numbers table misses it too, so the table is judged by its ratio to the numbers table measured here.
     print(f"time: table {table['total']:.1f} s, {table['total'] / numbers['total']:.2f}x the numbers table "
