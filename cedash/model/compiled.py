@@ -21,6 +21,9 @@ needs (:func:`log_at_least_one` reduces a softmax's sum to the same
 functions use numpy's error model: with Python's, every division checks for
 zero and raises, which also blocks vectorisation.
 
+On a big two-class problem one pass is split across the cores
+(:func:`split_pass`), each run of blocks in a Python thread of its own.
+
 numba is a runtime requirement, but everything
 falls back to the numpy objective if it cannot be imported, and
 ``CEDASH_COMPILED=0`` in the environment (or :func:`disabled`) turns it off.

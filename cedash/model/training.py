@@ -3,9 +3,11 @@
 Objectives (:mod:`cedash.model.objectives`) are called as ``objective(theta, grad)``:
 they return the loss at ``theta`` and leave its gradient in ``grad``. Full-batch
 training on a compiled objective runs its whole iteration loop in
-:func:`cedash.model.compiled.descend`; mini-batch training, or any training without
-numba, runs the loop here. Both start and end the same way (:func:`_start`,
-:func:`_finish`), so their results agree number for number.
+:func:`cedash.model.compiled.descend`, unless the objective splits each pass across
+threads (a big two-class problem, see :func:`cedash.model.compiled.pass_parts`): that
+loop, like mini-batch training or any training without numba, runs here. Both start
+and end the same way (:func:`_start`, :func:`_finish`), so their results agree number
+for number (a split pass only adds its sums in another order).
 """
 
 from __future__ import annotations
