@@ -41,9 +41,14 @@ def multiclass_extras(result) -> None:
     )
 
 
-def hints(result, data) -> None:
-    """What held this run back, in plain words, each with a button that makes the change it suggests."""
-    for i, hint in enumerate(run_hints(result)):
+def run_facts(result, result_key) -> tuple[dict, list]:
+    """The run's numbers and hints, which score every point again: once per run, not on every rerun showing it."""
+    return run_cache().get_or_compute(("facts", result_key), lambda: (result.summary(), run_hints(result)))[0]
+
+
+def hints(result, data, found) -> None:
+    """What held this run back (``found``), in plain words, each with a button that makes the change it suggests."""
+    for i, hint in enumerate(found):
         box = st.container(border=True, key=f"hint_{hint.kind}")
         box.markdown(f":material/lightbulb: {hint.text}")
         box.button(hint.action, key=f"hint_button_{i}", on_click=apply_change, args=(hint.change,))
@@ -193,13 +198,13 @@ def maths(result) -> None:
 
 
 def show_results(result, result_key, data) -> None:
-    summary = result.summary()
+    summary, found = run_facts(result, result_key)
     st.markdown(summary_line(summary))
     message = explain.divergence_message(result)
     if message:
         st.warning(message, icon=":material/warning:")
     main_charts(result, result_key)
-    hints(result, data)
+    hints(result, data, found)
 
     metrics(summary)
     widget(st.toggle, "logy")
