@@ -79,8 +79,7 @@ def loss_figure(
         "iteration",
         "cross-entropy loss",
         yaxis={"type": "log"} if log_y else None,
-        shapes=[shape for shape, _ in marks],
-        annotations=[label for _, label in marks],
+        **({"shapes": [shape for shape, _ in marks], "annotations": [label for _, label in marks]} if marks else {}),
     )
     return figure(traces, look)
 
