@@ -7,7 +7,7 @@ from dataclasses import replace
 import streamlit as st
 
 from cedash.plots import insight_figures, training_figures
-from cedash.plots.play import play_figure
+from cedash.plots.play import play_figures
 from cedash.runs import export
 from cedash.runs.advice import run_hints, too_big_rate
 from cedash.runs.pointwise import confusion
@@ -111,11 +111,9 @@ def main_charts(result, result_key) -> None:
     playing = widget(st.toggle, "play", disabled=axes is None)
     if playing and axes is not None:
         # Side by side on a wide screen, stacked on a phone: the page shows the one that fits (state.PAGE_CSS).
+        both = run_cache().get_or_compute(("play", result_key, axes), lambda: play_figures(result, axes=axes))[0]
         for stacked, key in ((False, "play_chart"), (True, "play_chart_phone")):
-            fig = run_cache().get_or_compute(
-                ("play", result_key, axes, stacked), lambda s=stacked: play_figure(result, axes=axes, stacked=s)
-            )[0]
-            chart(fig, key)
+            chart(both[stacked], key)
         st.caption(explain.CAPTIONS["play"])
         return
     log_y = st.session_state.get("logy", False)

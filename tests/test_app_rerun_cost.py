@@ -134,3 +134,23 @@ def test_default_page_figures_stay_small():
     # Every change sends both again: 44 kB and 17 kB when these limits were set.
     assert sizes["Decision boundary"] <= 60_000, sizes
     assert sizes["Loss per iteration"] <= 25_000, sizes
+
+
+def test_play_computes_its_frames_once_for_both_arrangements(monkeypatch):
+    computed = []
+    original = play.probability_maps
+
+    def counted(*args, **kwargs):
+        computed.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(play, "probability_maps", counted)
+    at = new_app({"lr": "0.0567", "play": "true"})
+    at.run()
+    assert_clean(at)
+    charts = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    assert len(charts) == 2 and all(len(c["frames"]) > 50 for c in charts)
+    assert {c["layout"]["height"] for c in charts} == {play.ARRANGEMENTS[False][0], play.ARRANGEMENTS[True][0]}
+    assert len(computed) == 1
+    at.toggle(key="logy").set_value(True).run()  # Play's figures do not depend on it: nothing is computed again
+    assert len(computed) == 1

@@ -333,6 +333,16 @@ def play_figure(
     Frames replace the filled probability regions, the boundary line, the loss
     curve so far and its end marker.
     """
+    return play_figures(result, frames, axes, arrangements=(stacked,))[stacked]
+
+
+def play_figures(
+    result: RunResult, frames: int = PLAY_FRAMES, axes: tuple[int, int] = (0, 1), arrangements=(False, True)
+) -> dict[bool, go.Figure]:
+    """:func:`play_figure` in each arrangement (``stacked`` or not), sharing one computation of the frames.
+
+    The page sends both (a phone shows the stacked one), and the frames are nearly all of the work.
+    """
     if result.train.n_features < 2:
         raise ValueError("the animated boundary needs at least two inputs")
     curve = result.loss_curve
@@ -343,5 +353,7 @@ def play_figure(
     k = len(result.classes)
     data = [*_boundary_traces(moving[-1], k), *_loss_traces(moving[-1]), *_point_traces(result, axes)]
     animation = [_frame(traces, it) for traces, it in zip(moving, iterations, strict=True)]
-    look = _play_layout(result, (gx, gy), iterations, axes, stacked)
-    return figure(data, look, frames=animation)
+    return {
+        stacked: figure(data, _play_layout(result, (gx, gy), iterations, axes, stacked), frames=animation)
+        for stacked in arrangements
+    }
