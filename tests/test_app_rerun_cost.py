@@ -154,3 +154,14 @@ def test_play_computes_its_frames_once_for_both_arrangements(monkeypatch):
     assert len(computed) == 1
     at.toggle(key="logy").set_value(True).run()  # Play's figures do not depend on it: nothing is computed again
     assert len(computed) == 1
+
+
+def test_a_figure_is_turned_into_a_dict_once(runs):
+    from dashboard.state import spec_once
+
+    fig = training_figures.boundary_figure(runs["binary"], resolution=20)
+    expected = fig.to_dict()
+    first = spec_once(fig).to_dict()
+    fig.layout.title.text = "changed"  # the contract: a shown figure does not change; if it does, it is not re-read
+    assert spec_once(fig).to_dict() is first
+    assert json.dumps(first, default=str) == json.dumps(expected, default=str)
