@@ -186,6 +186,22 @@ def optimizer_tab(data, config, result, result_key) -> None:
     )
 
 
+def compared_boundary(result, name: str, axes: tuple[int, int], shown: set):
+    """A compared run's small boundary, built once per session: every rerun of the tab used to build them all again.
+
+    Keyed by the run object itself (the entry holds it, so its id is not reused while the entry lives), and the
+    name and axes it is drawn with; the key is added to ``shown``.
+    """
+    figures = st.session_state.setdefault("compare_figures", {})
+    key = (id(result), name, axes)
+    shown.add(key)
+    if key not in figures:
+        fig = training_figures.boundary_figure(result, resolution=50, max_points=2000, axes=axes)
+        fig.update_layout(title={"text": plain(name)}, height=320, showlegend=False)
+        figures[key] = (result, fig)
+    return figures[key][1]
+
+
 def compare_tab(result, data_name: str) -> None:
     state = st.session_state
     pinned = state.setdefault("pinned", {})
@@ -212,6 +228,7 @@ def compare_tab(result, data_name: str) -> None:
     chart(insight_figures.compare_loss_figure(curves, diverged=diverged), "compare_loss")
     st.dataframe(comparison_table(runs), width="stretch")
     names = list(runs)
+    shown = set()
     for row in range(0, len(names), 3):
         cols = st.columns(3)
         for col, name in zip(cols, names[row : row + 3], strict=False):
@@ -221,12 +238,14 @@ def compare_tab(result, data_name: str) -> None:
                     axes = (0, 1) if runs[name].train.n_features >= 2 else None
                 if axes is None:
                     continue
-                fig = training_figures.boundary_figure(runs[name], resolution=50, max_points=2000, axes=axes)
-                fig.update_layout(title={"text": plain(name)}, height=320, showlegend=False)
-                chart(fig, f"compare_boundary_{row}_{name}")
+                chart(compared_boundary(runs[name], name, axes, shown), f"compare_boundary_{row}_{name}")
                 if name in pinned and st.button("Remove", key=f"unpin_{name}", help="Stop comparing this run."):
                     del pinned[name]
                     st.rerun()
+    # Figures no longer shown (an unpinned run, an earlier "now") are let go, and their runs with them.
+    figures = state.setdefault("compare_figures", {})
+    for key in [k for k in figures if k not in shown]:
+        del figures[key]
 
 
 def sweep_tab(data, config) -> None:

@@ -34,7 +34,22 @@ def chart(fig, key: str, where=None) -> None:
     Streamlit's chart theme would be merged into each figure in the browser on
     every redraw; the figures carry plain styling of their own instead.
     """
-    (where or st).plotly_chart(fig, width="stretch", key=key, theme=None, config=CHART_CONFIG)
+    (where or st).plotly_chart(spec_once(fig), width="stretch", key=key, theme=None, config=CHART_CONFIG)
+
+
+def spec_once(fig):
+    """``fig``, its ``to_dict`` answering from the first answer from now on; the figure must not change after.
+
+    ``st.plotly_chart`` turns a figure into a dict on every rerun that shows it: a deep copy walked for numpy
+    arrays, the largest part of Streamlit's work on a chart. A figure kept in the run cache (the boundary, the
+    loss, Play's, pinned runs') is shown again on every rerun that does not change it, and by every session.
+    """
+    if "_spec_once" not in fig.__dict__:
+        spec = fig.to_dict()
+        # Plain attributes: plotly's own __setattr__ would take "to_dict" for a figure property.
+        object.__setattr__(fig, "to_dict", lambda: spec)
+        object.__setattr__(fig, "_spec_once", True)
+    return fig
 
 
 # How long a new server's compiling waits for the first page to be drawn (first_page_drawn) at most.

@@ -7,7 +7,7 @@ from dataclasses import replace
 import streamlit as st
 
 from cedash.plots import insight_figures, training_figures
-from cedash.plots.play import play_figure
+from cedash.plots.play import play_figures
 from cedash.runs import export
 from cedash.runs.advice import run_hints, too_big_rate
 from cedash.runs.pointwise import confusion
@@ -41,9 +41,14 @@ def multiclass_extras(result) -> None:
     )
 
 
-def hints(result, data) -> None:
-    """What held this run back, in plain words, each with a button that makes the change it suggests."""
-    for i, hint in enumerate(run_hints(result)):
+def run_facts(result, result_key) -> tuple[dict, list]:
+    """The run's numbers and hints, which score every point again: once per run, not on every rerun showing it."""
+    return run_cache().get_or_compute(("facts", result_key), lambda: (result.summary(), run_hints(result)))[0]
+
+
+def hints(result, data, found) -> None:
+    """What held this run back (``found``), in plain words, each with a button that makes the change it suggests."""
+    for i, hint in enumerate(found):
         box = st.container(border=True, key=f"hint_{hint.kind}")
         box.markdown(f":material/lightbulb: {hint.text}")
         box.button(hint.action, key=f"hint_button_{i}", on_click=apply_change, args=(hint.change,))
@@ -106,11 +111,9 @@ def main_charts(result, result_key) -> None:
     playing = widget(st.toggle, "play", disabled=axes is None)
     if playing and axes is not None:
         # Side by side on a wide screen, stacked on a phone: the page shows the one that fits (state.PAGE_CSS).
+        both = run_cache().get_or_compute(("play", result_key, axes), lambda: play_figures(result, axes=axes))[0]
         for stacked, key in ((False, "play_chart"), (True, "play_chart_phone")):
-            fig = run_cache().get_or_compute(
-                ("play", result_key, axes, stacked), lambda s=stacked: play_figure(result, axes=axes, stacked=s)
-            )[0]
-            chart(fig, key)
+            chart(both[stacked], key)
         st.caption(explain.CAPTIONS["play"])
         return
     log_y = st.session_state.get("logy", False)
@@ -193,13 +196,13 @@ def maths(result) -> None:
 
 
 def show_results(result, result_key, data) -> None:
-    summary = result.summary()
+    summary, found = run_facts(result, result_key)
     st.markdown(summary_line(summary))
     message = explain.divergence_message(result)
     if message:
         st.warning(message, icon=":material/warning:")
     main_charts(result, result_key)
-    hints(result, data)
+    hints(result, data, found)
 
     metrics(summary)
     widget(st.toggle, "logy")

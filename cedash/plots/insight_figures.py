@@ -10,7 +10,17 @@ import numpy as np
 import plotly.graph_objects as go
 
 from cedash.plots.shown_data import MAX_POINTS, grid_inputs, input_grid, sample_indices, sample_note
-from cedash.plots.style import TEST_COLOR, TRAIN_COLOR, apply_layout, class_color, plain, rgba, run_color
+from cedash.plots.style import (
+    TEST_COLOR,
+    TRAIN_COLOR,
+    apply_layout,
+    class_color,
+    figure,
+    layout,
+    plain,
+    rgba,
+    run_color,
+)
 from cedash.runs.landscape import Landscape, weight_names
 from cedash.runs.pointwise import PointLosses
 
@@ -185,11 +195,12 @@ def neg_log_figure(points: PointLosses, classes, max_points: int = MAX_POINTS) -
 
 def gap_figure(curves: dict[str, np.ndarray], optimum: float) -> go.Figure:
     """Loss minus the optimum on a log scale: how fast each run closes the gap."""
-    fig = go.Figure()
+    traces = []
     for n, (name, curve) in enumerate(curves.items()):
         gap = np.maximum(np.asarray(curve) - optimum, 1e-16)
-        fig.add_trace(
-            go.Scatter(
+        traces.append(
+            dict(
+                type="scatter",
                 x=np.arange(len(gap)),
                 y=gap,
                 mode="lines",
@@ -198,9 +209,10 @@ def gap_figure(curves: dict[str, np.ndarray], optimum: float) -> go.Figure:
                 hovertemplate="iteration %{x}<br>gap %{y:.3g}<extra>" + plain(name) + "</extra>",
             )
         )
-    apply_layout(fig, "Gap to the optimum", "iteration", "loss − optimal loss")
-    fig.update_yaxes(type="log", exponentformat="power")
-    return fig
+    look = layout(
+        "Gap to the optimum", "iteration", "loss − optimal loss", yaxis={"type": "log", "exponentformat": "power"}
+    )
+    return figure(traces, look)
 
 
 def compare_loss_figure(
@@ -209,11 +221,12 @@ def compare_loss_figure(
     diverged: dict[str, int | None] | None = None,
 ) -> go.Figure:
     """Several loss curves on one chart; diverged runs end with a cross."""
-    fig = go.Figure()
+    traces = []
     for n, (name, curve) in enumerate(curves.items()):
         color = run_color(n)
-        fig.add_trace(
-            go.Scatter(
+        traces.append(
+            dict(
+                type="scatter",
                 x=np.arange(len(curve)),
                 y=np.asarray(curve),
                 mode="lines",
@@ -223,8 +236,9 @@ def compare_loss_figure(
             )
         )
         if diverged and diverged.get(name) is not None:
-            fig.add_trace(
-                go.Scatter(
+            traces.append(
+                dict(
+                    type="scatter",
                     x=[len(curve) - 1],
                     y=[curve[-1]],
                     mode="markers",
@@ -233,7 +247,7 @@ def compare_loss_figure(
                     hovertemplate=f"{plain(name)} diverged at {diverged[name]}<extra></extra>",
                 )
             )
-    return apply_layout(fig, title, "iteration", "training loss")
+    return figure(traces, layout(title, "iteration", "training loss"))
 
 
 def sweep_figure(sweep) -> go.Figure:

@@ -23,7 +23,7 @@ import plotly.graph_objects as go
 
 from cedash.plots.contour import level_lines
 from cedash.plots.shown_data import grid_inputs, held_note, input_grid
-from cedash.plots.style import class_color, layout, plain, rgba
+from cedash.plots.style import class_color, figure, layout, plain, rgba
 from cedash.runs.experiment import RunResult
 
 PLAY_FRAMES = 90  # asked for; 66 distinct iterations of a 500-iteration run
@@ -139,7 +139,8 @@ def _point_traces(result: RunResult, axes: tuple[int, int]) -> list:
             mask = part.y == c
             if mask.any():
                 traces.append(
-                    go.Scatter(
+                    dict(
+                        type="scatter",
                         x=part.X[mask, axes[0]].astype(np.float32),
                         y=part.X[mask, axes[1]].astype(np.float32),
                         mode="markers",
@@ -211,7 +212,8 @@ def _frame_traces(f: int, iterations: np.ndarray, maps: np.ndarray, curve: np.nd
 def _boundary_traces(last: list[dict], k: int) -> list:
     """The filled regions and the boundary line as they stand in the opening (last) frame."""
     regions = [
-        go.Scatter(
+        dict(
+            type="scatter",
             x=trace["x"],
             y=trace["y"],
             mode="lines",
@@ -224,7 +226,8 @@ def _boundary_traces(last: list[dict], k: int) -> list:
         for trace, (color, name) in zip(last, _region_styles(k), strict=False)
     ]
     border = last[len(regions)]
-    line = go.Scatter(
+    line = dict(
+        type="scatter",
         x=border["x"],
         y=border["y"],
         mode="lines",
@@ -238,7 +241,8 @@ def _boundary_traces(last: list[dict], k: int) -> list:
 def _loss_traces(last: list[dict]) -> list:
     """The loss curve and its end marker, on the second axes, as they stand in the opening frame."""
     return [
-        go.Scatter(
+        dict(
+            type="scatter",
             x=last[-2]["x"],
             y=last[-2]["y"],
             mode="lines",
@@ -248,7 +252,8 @@ def _loss_traces(last: list[dict]) -> list:
             line={"color": class_color(0), "width": 2.5},
             hovertemplate="iteration %{x:.0f}<br>loss %{y:.4f}<extra></extra>",
         ),
-        go.Scatter(
+        dict(
+            type="scatter",
             x=last[-1]["x"],
             y=last[-1]["y"],
             mode="markers",
@@ -328,6 +333,16 @@ def play_figure(
     Frames replace the filled probability regions, the boundary line, the loss
     curve so far and its end marker.
     """
+    return play_figures(result, frames, axes, arrangements=(stacked,))[stacked]
+
+
+def play_figures(
+    result: RunResult, frames: int = PLAY_FRAMES, axes: tuple[int, int] = (0, 1), arrangements=(False, True)
+) -> dict[bool, go.Figure]:
+    """:func:`play_figure` in each arrangement (``stacked`` or not), sharing one computation of the frames.
+
+    The page sends both (a phone shows the stacked one), and the frames are nearly all of the work.
+    """
     if result.train.n_features < 2:
         raise ValueError("the animated boundary needs at least two inputs")
     curve = result.loss_curve
@@ -338,5 +353,7 @@ def play_figure(
     k = len(result.classes)
     data = [*_boundary_traces(moving[-1], k), *_loss_traces(moving[-1]), *_point_traces(result, axes)]
     animation = [_frame(traces, it) for traces, it in zip(moving, iterations, strict=True)]
-    look = _play_layout(result, (gx, gy), iterations, axes, stacked)
-    return go.Figure(data=data, layout=look, frames=animation)
+    return {
+        stacked: figure(data, _play_layout(result, (gx, gy), iterations, axes, stacked), frames=animation)
+        for stacked in arrangements
+    }

@@ -64,6 +64,17 @@ def layout(title: str, x: str, y: str, height: int = 380, *, xaxis=None, yaxis=N
     }
 
 
+def figure(traces: list[dict], look: dict, frames: list[dict] | None = None) -> go.Figure:
+    """A figure from plain trace dicts and a layout dict, taken as they are.
+
+    Plotly checks every property of a figure built through its classes (``go.Scatter(...)``, ``go.Figure``),
+    and for the charts redrawn on every change that check was most of the server's work on them: nine tenths
+    of building the decision boundary. The builders' dicts are checked by the tests instead
+    (``tests/test_figures.py`` validates each one and compares), not on every rerun.
+    """
+    return go.Figure(data=traces, layout=look, frames=frames, _validate=False)
+
+
 def apply_layout(fig: go.Figure, title: str, x: str, y: str, height: int = 380) -> go.Figure:
     """:func:`layout` merged into a figure built trace by trace (the views that are not redrawn on every change).
 

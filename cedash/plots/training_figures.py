@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from cedash.data.dataset import Dataset
 from cedash.plots.contour import level_lines
 from cedash.plots.shown_data import MAX_POINTS, grid_inputs, held_note, input_grid, sample_indices, sample_note
-from cedash.plots.style import TEST_COLOR, TRAIN_COLOR, class_color, layout, marker_line, plain, rgba
+from cedash.plots.style import TEST_COLOR, TRAIN_COLOR, class_color, figure, layout, marker_line, plain, rgba
 from cedash.runs.experiment import RunResult
 from cedash.runs.pointwise import point_losses
 
@@ -22,7 +22,8 @@ def _train_and_test(train: tuple, test: tuple | None, what: str, number_format: 
     """A solid line for the training part, ``(x, y, name)``, and a dotted one for the test part, ``(x, y)``."""
     x, y, name = train
     traces = [
-        go.Scatter(
+        dict(
+            type="scatter",
             x=x,
             y=y,
             mode="lines",
@@ -33,7 +34,8 @@ def _train_and_test(train: tuple, test: tuple | None, what: str, number_format: 
     ]
     if test is not None:
         traces.append(
-            go.Scatter(
+            dict(
+                type="scatter",
                 x=test[0],
                 y=test[1],
                 mode="lines",
@@ -57,7 +59,8 @@ def loss_figure(
     )
     if marker_iteration is not None and 0 <= marker_iteration < len(curve):
         traces.append(
-            go.Scatter(
+            dict(
+                type="scatter",
                 x=[marker_iteration],
                 y=[curve[marker_iteration]],
                 mode="markers",
@@ -76,10 +79,9 @@ def loss_figure(
         "iteration",
         "cross-entropy loss",
         yaxis={"type": "log"} if log_y else None,
-        shapes=[shape for shape, _ in marks],
-        annotations=[label for _, label in marks],
+        **({"shapes": [shape for shape, _ in marks], "annotations": [label for _, label in marks]} if marks else {}),
     )
-    return go.Figure(traces, look)
+    return figure(traces, look)
 
 
 def accuracy_figure(result: RunResult) -> go.Figure:
@@ -92,7 +94,7 @@ def accuracy_figure(result: RunResult) -> go.Figure:
         ".1%",
     )
     look = layout("Accuracy per iteration", "iteration", "accuracy", yaxis={"range": [0, 1.02], "tickformat": ".0%"})
-    return go.Figure(traces, look)
+    return figure(traces, look)
 
 
 def boundary_figure(
@@ -126,14 +128,15 @@ def boundary_figure(
     else:
         traces = _class_regions(gx, gy, proba, labels)
     traces += _points(result, iteration, max_points, size_by_loss, axes)
-    return go.Figure(traces, _boundary_layout(result, names, gx, gy, max_points, held_note(result, axes)))
+    return figure(traces, _boundary_layout(result, names, gx, gy, max_points, held_note(result, axes)))
 
 
 def _two_class_map(gx: np.ndarray, gy: np.ndarray, P: np.ndarray, second: str, names: list[str]) -> list:
     """A heatmap of P(second class) and the line(s) where it is one half."""
     c0, c1 = class_color(0), class_color(1)
     traces = [
-        go.Heatmap(
+        dict(
+            type="heatmap",
             x=gx,
             y=gy,
             z=P,
@@ -152,7 +155,8 @@ def _two_class_map(gx: np.ndarray, gy: np.ndarray, P: np.ndarray, second: str, n
     # Traced here rather than as a plotly contour, which the page would trace again on every redraw.
     for line in level_lines(gx, gy, P, 0.5):
         traces.append(
-            go.Scatter(
+            dict(
+                type="scatter",
                 x=line[:, 0].astype(np.float32),
                 y=line[:, 1].astype(np.float32),
                 mode="lines",
@@ -177,7 +181,8 @@ def _class_regions(gx: np.ndarray, gy: np.ndarray, proba: np.ndarray, labels: li
         z = np.where(top == i, best, 0.0).astype(np.float32).reshape(len(gy), len(gx))
         color = class_color(i)
         traces.append(
-            go.Heatmap(
+            dict(
+                type="heatmap",
                 x=gx,
                 y=gy,
                 z=z,
@@ -226,7 +231,7 @@ def _points(
     if result.test is not None:
         parts.append(("test", result.test, "diamond"))
     total = sum(p.n_samples for _, p, _ in parts)
-    Scatter = go.Scattergl if total > 2000 else go.Scatter
+    scatter = "scattergl" if total > 2000 else "scatter"
     names = [plain(result.train.feature_names[a]) for a in axes]
     ax, ay = axes
     wrong_x, wrong_y = [], []
@@ -242,7 +247,8 @@ def _points(
             if not mask.any():
                 continue
             traces.append(
-                Scatter(
+                dict(
+                    type=scatter,
                     x=X[mask, ax].astype(np.float32),
                     y=X[mask, ay].astype(np.float32),
                     mode="markers",
@@ -265,7 +271,8 @@ def _points(
     wx, wy = np.concatenate(wrong_x), np.concatenate(wrong_y)
     if len(wx):
         traces.append(
-            Scatter(
+            dict(
+                type=scatter,
                 x=wx,
                 y=wy,
                 mode="markers",
