@@ -3,9 +3,10 @@
 numba compiles a kernel on its first call while holding the GIL, and caches the
 result on disk. On a fresh checkout compiling all of them takes several
 seconds, so a server starts :func:`warm_up_in_background`: the kernels are
-compiled into the disk cache by a separate process while this one trains on
-the numpy path, and once they are there this process loads them (a fraction
-of a second) and switches to the compiled path. Both paths compute the same
+compiled into the disk cache by a separate process, at a low priority, while
+this one trains on the numpy path (without even importing numba), and once
+they are there this process loads them (a fraction of a second) and switches
+to the compiled path. Both paths compute the same
 loss and gradient (the tests hold them to 1e-11), and the server's run cache
 gives every session the numbers of whichever run came first.
 """
@@ -60,7 +61,7 @@ class BackgroundWarmUp:
         self._go.set()
 
     def start(self) -> BackgroundWarmUp:
-        if not compiled.enabled():  # no numba, or CEDASH_COMPILED=0: nothing to prepare
+        if not compiled.wanted():  # no numba, or CEDASH_COMPILED=0: nothing to prepare
             self.ready.set()
             return self
         compiled.set_enabled(False)
@@ -79,6 +80,9 @@ class BackgroundWarmUp:
             )
             if child.returncode != 0:
                 log.warning("compiling the kernels in a child process failed; compiling here: %s", child.stderr[-500:])
+            # numba is imported before the compiled path is switched on: sessions keep the numpy path meanwhile.
+            if not compiled.load():
+                raise RuntimeError("numba is installed but cannot be imported")
             compiled.set_enabled(True)
             warm_up()  # loads what the child compiled; compiles here only if the child could not
         except Exception:  # the numpy path keeps serving: slower, never wrong
@@ -95,4 +99,8 @@ def warm_up_in_background(hold_s: float = 0.0) -> BackgroundWarmUp:
 
 
 if __name__ == "__main__":
+    # Compiling is background work: at a low priority it takes only the CPU that a browser drawing the
+    # first page, and the server answering it, leave over (on a small machine they otherwise share it).
+    if hasattr(os, "nice"):
+        os.nice(10)
     print(f"compiled kernels ready in {warm_up():.2f} s")
