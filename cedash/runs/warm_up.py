@@ -76,7 +76,11 @@ class BackgroundWarmUp:
             root = str(Path(__file__).resolve().parents[2])
             env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
             child = subprocess.run(
-                [sys.executable, "-m", "cedash.runs.warm_up"], capture_output=True, text=True, timeout=600, env=env
+                [sys.executable, "-m", "cedash.runs.warm_up", str(os.getpid())],
+                capture_output=True,
+                text=True,
+                timeout=600,
+                env=env,
             )
             if child.returncode != 0:
                 log.warning("compiling the kernels in a child process failed; compiling here: %s", child.stderr[-500:])
@@ -98,7 +102,16 @@ def warm_up_in_background(hold_s: float = 0.0) -> BackgroundWarmUp:
     return BackgroundWarmUp(hold_s).start()
 
 
+def _exit_with(parent: int) -> None:
+    """End this process once ``parent`` has: a stopped server leaves no compiling behind it."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
 if __name__ == "__main__":
+    if len(sys.argv) > 1:  # the server's process id, given by BackgroundWarmUp
+        threading.Thread(target=_exit_with, args=(int(sys.argv[1]),), name="cedash-exit-with", daemon=True).start()
     # Compiling is background work: at a low priority it takes only the CPU that a browser drawing the
     # first page, and the server answering it, leave over (on a small machine they otherwise share it).
     if hasattr(os, "nice"):
