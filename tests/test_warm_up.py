@@ -67,7 +67,8 @@ def test_the_compiling_child_stops_when_its_server_does(tmp_path):
     server = (
         "import os, subprocess, sys\n"
         f"with open({str(out)!r}, 'w') as out:\n"
-        "    child = subprocess.Popen([sys.executable, '-m', 'cedash.runs.warm_up', str(os.getpid())], stdout=out)\n"
+        "    command = [sys.executable, '-m', 'cedash.runs.warm_up', str(os.getpid())]\n"
+        "    child = subprocess.Popen(command, stdout=out, stderr=out)\n"
         "print(child.pid)\n"
     )
     root = str(Path(__file__).resolve().parents[1])
