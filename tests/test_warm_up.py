@@ -1,6 +1,10 @@
 """The server's warm-up: kernels compiled in a child process while this one trains on the numpy path."""
 
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -55,3 +59,33 @@ def test_a_held_warm_up_starts_its_child_only_when_told(monkeypatch):
         assert job.ready.wait(10) and len(started) == 1
     finally:
         compiled.set_enabled(before)
+
+
+def test_the_compiling_child_stops_when_its_server_does(tmp_path):
+    # A server that starts the child as BackgroundWarmUp does, then exits at once, long before compiling ends.
+    out = tmp_path / "child.out"
+    server = (
+        "import os, subprocess, sys\n"
+        f"with open({str(out)!r}, 'w') as out:\n"
+        "    command = [sys.executable, '-m', 'cedash.runs.warm_up', str(os.getpid())]\n"
+        "    child = subprocess.Popen(command, stdout=out, stderr=out)\n"
+        "print(child.pid)\n"
+    )
+    root = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": root, "CEDASH_COMPILED": "1"}
+    started = subprocess.run([sys.executable, "-c", server], capture_output=True, text=True, timeout=60, env=env)
+    assert started.returncode == 0, started.stderr
+    child = int(started.stdout)
+    deadline = time.monotonic() + 240
+    while process_state(child) not in (None, "Z") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert process_state(child) in (None, "Z"), "the child outlived its server"
+    assert "ready" not in out.read_text(), "the child compiled everything instead of stopping with its server"
+
+
+def process_state(pid: int) -> str | None:
+    """Linux's one-letter state of a process ("Z": ended, waiting to be reaped), or None once it is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return None

@@ -32,6 +32,8 @@ falls back to the numpy objective if it cannot be imported, and
 from __future__ import annotations
 
 import contextlib
+import functools
+import importlib.util
 import math
 import os
 import threading
@@ -42,13 +44,14 @@ import numpy as np
 
 from cedash.model.optimizers import ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON
 
-try:
-    from numba import njit
-except ImportError:  # pragma: no cover - exercised by uninstalling numba
-    njit = None
-
-AVAILABLE = njit is not None
+# numba is imported by load(), when the compiled path is first wanted, not with this module: the import
+# costs a fresh server's first page (trained on the numpy path meanwhile, see cedash.runs.warm_up) most
+# of a second that it has no use for.
+AVAILABLE = importlib.util.find_spec("numba") is not None
 _enabled = AVAILABLE and os.environ.get("CEDASH_COMPILED", "1") != "0"
+_kernels: list = []  # (function, fastmath) of every kernel, in the order defined; load() hands them to numba
+_loading = threading.Lock()
+_loaded = False
 
 # Rows per block: 1024 rows of 20 float64 features are 160 kB, which stays in
 # L2 between the forward and the backward half of the block. 512 to 2048 were
@@ -137,9 +140,37 @@ class Schedule(NamedTuple):
     diverged_at: np.ndarray  # 0 while alive, else the iteration that diverged
 
 
-def enabled() -> bool:
-    """Whether new objectives take the compiled path."""
+def wanted() -> bool:
+    """Whether the compiled path is on, without importing numba to find out."""
     return _enabled
+
+
+def enabled() -> bool:
+    """Whether new objectives take the compiled path (the first time it is on, this imports numba)."""
+    return _enabled and load()
+
+
+def load() -> bool:
+    """Import numba and make every kernel a numba function; False (and the compiled path off) without numba.
+
+    Each kernel still compiles, or comes from numba's disk cache, on its first call.
+    """
+    global AVAILABLE, _enabled, _loaded
+    if _loaded:
+        return AVAILABLE
+    with _loading:
+        if not _loaded:
+            try:
+                from numba import njit
+            except ImportError:  # installed but broken, e.g. built for another numpy
+                AVAILABLE = _enabled = False
+            else:
+                for function, fastmath in _kernels:
+                    globals()[function.__name__] = njit(fastmath=fastmath, error_model="numpy", cache=True, nogil=True)(
+                        function
+                    )
+            _loaded = True
+    return AVAILABLE
 
 
 def set_enabled(flag: bool) -> None:
@@ -245,7 +276,19 @@ def make_problem(X, y_idx, n_classes: int, alpha: float, fit_intercept: bool, pa
 def _compile(fastmath):
     # Reordering is allowed only where it is harmless (sums, so that they vectorise);
     # the polynomial helpers keep their exact evaluation order.
-    return njit(fastmath=fastmath, error_model="numpy", cache=True, nogil=True)
+    def kernel(function):
+        _kernels.append((function, fastmath))
+
+        @functools.wraps(function)
+        def before_load(*args):
+            # load() rebinds the kernel's name in this module, which is where numba (and compiled.name) looks it up.
+            if not load():
+                raise RuntimeError("numba cannot be imported, so the compiled kernels cannot run")
+            return globals()[function.__name__](*args)
+
+        return before_load
+
+    return kernel
 
 
 if AVAILABLE:

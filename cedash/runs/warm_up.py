@@ -3,9 +3,10 @@
 numba compiles a kernel on its first call while holding the GIL, and caches the
 result on disk. On a fresh checkout compiling all of them takes several
 seconds, so a server starts :func:`warm_up_in_background`: the kernels are
-compiled into the disk cache by a separate process while this one trains on
-the numpy path, and once they are there this process loads them (a fraction
-of a second) and switches to the compiled path. Both paths compute the same
+compiled into the disk cache by a separate process, at a low priority, while
+this one trains on the numpy path (without even importing numba), and once
+they are there this process loads them (a fraction of a second) and switches
+to the compiled path. Both paths compute the same
 loss and gradient (the tests hold them to 1e-11), and the server's run cache
 gives every session the numbers of whichever run came first.
 """
@@ -60,7 +61,7 @@ class BackgroundWarmUp:
         self._go.set()
 
     def start(self) -> BackgroundWarmUp:
-        if not compiled.enabled():  # no numba, or CEDASH_COMPILED=0: nothing to prepare
+        if not compiled.wanted():  # no numba, or CEDASH_COMPILED=0: nothing to prepare
             self.ready.set()
             return self
         compiled.set_enabled(False)
@@ -75,10 +76,17 @@ class BackgroundWarmUp:
             root = str(Path(__file__).resolve().parents[2])
             env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
             child = subprocess.run(
-                [sys.executable, "-m", "cedash.runs.warm_up"], capture_output=True, text=True, timeout=600, env=env
+                [sys.executable, "-m", "cedash.runs.warm_up", str(os.getpid())],
+                capture_output=True,
+                text=True,
+                timeout=600,
+                env=env,
             )
             if child.returncode != 0:
                 log.warning("compiling the kernels in a child process failed; compiling here: %s", child.stderr[-500:])
+            # numba is imported before the compiled path is switched on: sessions keep the numpy path meanwhile.
+            if not compiled.load():
+                raise RuntimeError("numba is installed but cannot be imported")
             compiled.set_enabled(True)
             warm_up()  # loads what the child compiled; compiles here only if the child could not
         except Exception:  # the numpy path keeps serving: slower, never wrong
@@ -94,5 +102,18 @@ def warm_up_in_background(hold_s: float = 0.0) -> BackgroundWarmUp:
     return BackgroundWarmUp(hold_s).start()
 
 
+def _exit_with(parent: int) -> None:
+    """End this process once ``parent`` has: a stopped server leaves no compiling behind it."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
 if __name__ == "__main__":
+    if len(sys.argv) > 1:  # the server's process id, given by BackgroundWarmUp
+        threading.Thread(target=_exit_with, args=(int(sys.argv[1]),), name="cedash-exit-with", daemon=True).start()
+    # Compiling is background work: at a low priority it takes only the CPU that a browser drawing the
+    # first page, and the server answering it, leave over (on a small machine they otherwise share it).
+    if hasattr(os, "nice"):
+        os.nice(10)
     print(f"compiled kernels ready in {warm_up():.2f} s")
