@@ -14,6 +14,7 @@ from browser_helpers import (
     upload,
     wait_for_charts,
 )
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from test_app_tables import people_table
 
 pytestmark = pytest.mark.slow
@@ -32,25 +33,48 @@ def role_of(page, column: str) -> str:
     return cells[cells.index(column) + 2]
 
 
+def settled_box(locator) -> dict:
+    """``locator``'s box once it stays put for 100 ms: after a rerun the sidebar may still scroll or the grid redraw."""
+    last = None
+    for _ in range(50):
+        box = locator.bounding_box()
+        if box is not None and box == last:
+            return box
+        last = box
+        locator.page.wait_for_timeout(100)
+    raise AssertionError(f"the roles grid kept moving (last box {last})")
+
+
 def set_role(page, column: str, role: str) -> None:
-    """Open the role cell of ``column`` from the keyboard and pick ``role`` from its list."""
-    cells = roles_cells(page)
-    row = cells.index(column) // 4
-    canvas = sidebar(page).get_by_test_id("stDataFrame").first.get_by_test_id("data-grid-canvas")
-    canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
-    assert box is not None
-    # Click the first cell of the header-less first data row, then walk to the role cell with the arrows.
-    page.mouse.click(box["x"] + 10, box["y"] + 35 + 17)
-    for _ in range(row):
-        page.keyboard.press("ArrowDown")
-    for _ in range(2):
-        page.keyboard.press("ArrowRight")
-    page.keyboard.press("Enter")
-    option = page.get_by_role("option", name=role, exact=True)
-    option.wait_for(timeout=10_000)
-    with rerun(page):
-        option.click()
+    """Open the role cell of ``column`` from the keyboard and pick ``role`` from its list.
+
+    The grid is a canvas, reached by a click at a position; a click that lands while the grid is still being
+    redrawn opens no cell or another one. So the pick is made a second time if the table does not show it,
+    and the caller still checks the table and the charts.
+    """
+    for _attempt in range(2):
+        cells = roles_cells(page)
+        row = cells.index(column) // 4
+        canvas = sidebar(page).get_by_test_id("stDataFrame").first.get_by_test_id("data-grid-canvas")
+        canvas.scroll_into_view_if_needed()
+        box = settled_box(canvas)
+        # Click the first cell of the header-less first data row, then walk to the role cell with the arrows.
+        page.mouse.click(box["x"] + 10, box["y"] + 35 + 17)
+        for _ in range(row):
+            page.keyboard.press("ArrowDown")
+        for _ in range(2):
+            page.keyboard.press("ArrowRight")
+        page.keyboard.press("Enter")
+        option = page.get_by_role("option", name=role, exact=True)
+        try:
+            option.wait_for(timeout=10_000)
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            continue
+        with rerun(page):
+            option.click()
+        if role_of(page, column) == role:
+            return
 
 
 def test_a_real_table_uploads_trains_and_follows_its_target_and_roles(page, app_url):
