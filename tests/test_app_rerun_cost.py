@@ -57,7 +57,13 @@ def test_dict_built_figures_are_what_plotly_would_validate(runs):
         spec = fig.to_plotly_json()
         validated = go.Figure(spec)  # raises on any property plotly does not know or any value it refuses
         sent = json.loads(pio.to_json(fig, validate=False))
-        assert sent == json.loads(pio.to_json(validated, validate=False)), name
+        checked = json.loads(pio.to_json(validated, validate=False))
+        # Checking turns the empty template into one empty entry per trace type: the same look, no styling.
+        assert sent["layout"].pop("template") == {}, name
+        template = checked["layout"].pop("template")
+        assert "layout" not in template, name
+        assert all(entry == [{"type": kind}] for kind, entry in template["data"].items()), name
+        assert sent == checked, name
         assert sent["data"], name
 
 
