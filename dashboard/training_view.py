@@ -1,4 +1,4 @@
-"""The Training tab: metrics, curves, boundary, formulas, downloads."""
+"""The Training tab: the run's numbers, curves, boundary, formulas, downloads."""
 
 from __future__ import annotations
 
@@ -93,6 +93,20 @@ def summary_line(summary: dict) -> str:
     return " · ".join(parts)
 
 
+def summary_details(summary: dict) -> str:
+    """What the summary line's numbers mean, to one more decimal, and how long the fit took: its tooltip."""
+    test = "test_loss" in summary
+    lines = [
+        "**Loss**: the mean cross-entropy on the training points"
+        + (" and on the held-out test points (never trained on)." if test else "."),
+        f"Train loss {summary['train_loss']:.6f}" + (f", test loss {summary['test_loss']:.6f}." if test else "."),
+        f"**Accuracy**: the share of points on their class's side of the boundary, {summary['train_accuracy']:.1%} "
+        "train" + (f" and {summary['test_accuracy']:.1%} test." if "test_accuracy" in summary else "."),
+        f"Fitted in {summary['fit_seconds'] * 1000:.0f} ms.",
+    ]
+    return "\n\n".join(lines)
+
+
 def boundary_chart(result, axes):
     fig = training_figures.boundary_figure(result, resolution=BOUNDARY_RESOLUTION, axes=axes)
     fig.layout.height = CHART_HEIGHT
@@ -170,20 +184,6 @@ def weights_table(result) -> None:
         )
 
 
-def metrics(summary: dict) -> None:
-    cols = st.columns(6)
-    cols[0].metric("Train loss", f"{summary['train_loss']:.4f}", help="Mean cross-entropy on the training points.")
-    cols[1].metric(
-        "Test loss",
-        f"{summary['test_loss']:.4f}" if "test_loss" in summary else "–",
-        help="Mean cross-entropy on held-out points.",
-    )
-    cols[2].metric("Train accuracy", f"{summary['train_accuracy']:.1%}")
-    cols[3].metric("Test accuracy", f"{summary['test_accuracy']:.1%}" if "test_accuracy" in summary else "–")
-    cols[4].metric("Iterations", f"{summary['n_iter']:,}")
-    cols[5].metric("Fit time", f"{summary['fit_seconds'] * 1000:.0f} ms")
-
-
 def maths(result) -> None:
     # Built only when opened, and the downloads only when clicked: each costs the page time on every change.
     box = st.expander("The maths of this run", key="maths", on_change="rerun")
@@ -197,14 +197,16 @@ def maths(result) -> None:
 
 def show_results(result, result_key, data) -> None:
     summary, found = run_facts(result, result_key)
-    st.markdown(summary_line(summary))
+    # One line of numbers rather than a row of six metric boxes that repeated it: the page redraws each element
+    # on every change, and those were 13 of its 78 (bench_app.py: about 40 ms a change); on a phone they took a
+    # screenful.
+    st.markdown(summary_line(summary), help=summary_details(summary))
     message = explain.divergence_message(result)
     if message:
         st.warning(message, icon=":material/warning:")
     main_charts(result, result_key)
     hints(result, data, found)
 
-    metrics(summary)
     widget(st.toggle, "logy")
     accuracy(result)
     if len(result.classes) > 2:

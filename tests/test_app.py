@@ -23,11 +23,7 @@ def app():
     return at
 
 
-def metric(at, label):
-    return next(m.value for m in at.metric if m.label == label)
-
-
-def test_default_page_shows_every_chart_and_metric(app):
+def test_default_page_shows_every_chart_and_its_numbers(app):
     figs = figures(app)
     # Accuracy per iteration is drawn when its expander opens (below).
     assert set(figs) == {"Loss per iteration", "Decision boundary"}
@@ -44,9 +40,13 @@ def test_default_page_shows_every_chart_and_metric(app):
     assert boundary["data"][0]["z"].shape == (BOUNDARY_RESOLUTION, BOUNDARY_RESOLUTION)
     n_points = sum(len(t["x"]) for t in boundary["data"] if t.get("mode") == "markers" and "misclass" not in t["name"])
     assert n_points == SETTINGS["n"].default
-    labels = [m.label for m in app.metric]
-    assert labels == ["Train loss", "Test loss", "Train accuracy", "Test accuracy", "Iterations", "Fit time"]
-    assert metric(app, "Iterations") == "500"
+    # The numbers are one line of text above the charts, with their meaning and more digits in its tooltip.
+    assert not app.metric
+    line = next(m for m in app.markdown if m.value.startswith("**Loss**"))
+    assert "**Iterations** 500" in line.value
+    train_loss = float(loss["data"][0]["y"][-1])
+    assert f"**Loss** {train_loss:.4f} train" in line.value
+    assert f"Train loss {train_loss:.6f}" in line.help and "Fitted in" in line.help and "Accuracy" in line.help
     assert all(all_finite(f) for f in figs.values())
     assert not app.latex  # the maths are built when their expander opens
     app.session_state["maths"] = True
