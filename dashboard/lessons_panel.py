@@ -17,6 +17,7 @@ from cedash.lessons.numbers import RunNumbers
 from cedash.plots import insight_figures, training_figures
 from cedash.runs.experiment import run
 from cedash.runs.pointwise import confusion, point_losses
+from dashboard.copy_link import copy_link_button
 from dashboard.run_cache import fingerprint
 from dashboard.settings import defaults
 from dashboard.state import LIMITS, SOURCES, VIEWS, apply_change, chart, literal, run_cache
@@ -115,7 +116,8 @@ def close() -> None:
 
 
 def header(title: str) -> None:
-    """The page title with, beside it, the way into the lessons and the presenter view for a projector.
+    """The page title with, beside it, the way into the lessons, the presenter view for a projector, and a
+    button that copies the page's address (every setting) to paste into a chat or a slide.
 
     One row, so that the first screen keeps its charts whole at 1366x768; on a phone the row wraps.
     """
@@ -139,6 +141,8 @@ def header(title: str) -> None:
         help="Larger type and the sidebar folded away, for a projector. The address keeps it: a link opens "
         "straight into it.",
     )
+    with row:
+        copy_link_button()
     if state.presenter:
         st.html(PRESENTER_STYLE)
 

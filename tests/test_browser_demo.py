@@ -288,6 +288,33 @@ def expected_shown() -> dict:
     return {k: float(v) if k in ("degree", "test") else v for k, v in CHANGED.items()}
 
 
+def copy_link(page, clipboard: str = "navigator.clipboard") -> str:
+    """Click "Copy link" and return what it put on the clipboard (read through ``clipboard``)."""
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.evaluate(f"() => {clipboard}.writeText('nothing copied yet')")
+    button = page.get_by_role("button", name="Copy link")
+    button.click()
+    expect(page.get_by_role("button", name="Link copied")).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("with every setting")
+    return page.evaluate(f"() => {clipboard}.readText()")
+
+
+def test_copy_link_copies_the_address_where_the_clipboard_api_is_missing(page, app_url):
+    # A classroom server on plain http is not a secure page, and browsers give it no clipboard API: the button
+    # falls back to the copy command. The real clipboard is kept aside here to read what landed on it.
+    page.add_init_script(
+        "window.__clipboard = navigator.clipboard;"
+        "Object.defineProperty(Navigator.prototype, 'clipboard', {get: () => undefined});"
+    )
+    open_app(page, app_url, "?lr=0.5&dataset=circles")
+    assert page.evaluate("() => navigator.clipboard") is None
+    link = copy_link(page, clipboard="window.__clipboard")
+    assert link == page.url
+    query = urllib.parse.parse_qs(urllib.parse.urlparse(link).query)
+    assert query.get("lr") == ["0.5"] and query.get("dataset") == ["circles"], link
+    assert_no_exception(page)
+
+
 def test_every_setting_survives_a_link_opened_in_a_fresh_browser(page, browser, app_url):
     open_app(page, app_url)
     for key in ("n", "noise", "seed"):
@@ -304,7 +331,9 @@ def test_every_setting_survives_a_link_opened_in_a_fresh_browser(page, browser, 
     before = shown_settings(page)
     assert before == expected_shown()
     open_tab_by_key(page, VIEW)
-    link = page.url
+    # The link a teacher shares: the one the "Copy link" button puts on the clipboard.
+    link = copy_link(page)
+    assert link == page.url
     query = urllib.parse.parse_qs(urllib.parse.urlparse(link).query)
     assert query.get("view") == [VIEW], link
 
