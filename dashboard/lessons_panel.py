@@ -80,6 +80,10 @@ def start() -> None:
                 state.url_notes.append(note)
             number = number or 1
             given = set(st.query_params.to_dict())
+            if given - {"lesson", "presenter"}:
+                # A link copied from the page: Streamlit leaves the tab out of the address when the first tab is
+                # open (its own default), so a missing tab there means the first one, not the step's.
+                given.add("view")
             settings = step_settings(load_steps()[number - 1])
             apply_change({k: v for k, v in settings.items() if k not in given})
             state.lesson = number

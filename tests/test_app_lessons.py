@@ -123,6 +123,27 @@ def test_show_me_makes_the_change_and_start_again_puts_the_step_back():
     assert_step_on_screen(at, step)
 
 
+def test_a_copied_link_without_a_tab_reopens_the_first_tab_and_a_bare_step_link_its_own():
+    # Step 1 opens the Points tab. On the first tab, Training, the page leaves "view" out of its address.
+    step = STEPS[0]
+    assert step_settings(step)["view"] == "Points"
+    at = new_app({"lesson": "1"})
+    at.run()
+    assert "What each point costs: −log p" in figures(at)
+    at.session_state["view"] = "Training"
+    at.run()
+    copied = {key: value for key, value in at.query_params.items() if key != "view"}
+    assert copied["lesson"] == "1" and "dataset" in copied
+    again = new_app(copied)
+    again.run()
+    assert_clean(again)
+    assert again.session_state["view"] == "Training"
+    assert "Loss per iteration" in figures(again) and "What each point costs: −log p" not in figures(again)
+    bare = new_app({"lesson": "1"})
+    bare.run()
+    assert bare.session_state["view"] == "Points"
+
+
 def test_a_link_with_every_setting_reopens_the_step_as_it_was_left():
     at = new_app({"lesson": "3"})
     at.run()
