@@ -6,10 +6,16 @@ This page lays out the sidebar and the tabs. The widgets and views live in
 
 from __future__ import annotations
 
+import streamlit as st
+
+from dashboard.chart_code import load_chart_code
+
+# First, before the imports below (seconds on a new server): the browser loads plotly.js meanwhile.
+load_chart_code()
+
 import logging
 
 import numpy as np
-import streamlit as st
 
 import cedash
 from cedash.data.dataset import DataError

@@ -20,7 +20,9 @@ VIEWPORT = {"width": 1366, "height": 768}
 
 APP = '[data-testid="stApp"]'
 APP_IDLE = f'{APP}[data-test-script-state="notRunning"]'
-CHARTS = '[data-testid="stPlotlyChart"] .js-plotly-plot'
+# The page's charts, without the hidden one that loads plotly.js early (dashboard/chart_code.py).
+SHOWN_CHART = '[data-testid="stPlotlyChart"]:not(.st-key-chart_code *)'
+CHARTS = f"{SHOWN_CHART} .js-plotly-plot"
 
 
 class ChromiumMissing(RuntimeError):

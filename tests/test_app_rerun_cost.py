@@ -14,12 +14,13 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
-from apptest_helpers import assert_clean, figures, new_app
+from apptest_helpers import assert_clean, figures, new_app, shown_charts
 
 from cedash.config import RunConfig
 from cedash.data.builtin_datasets import load_dataset
 from cedash.plots import insight_figures, play, training_figures
 from cedash.runs.experiment import run
+from dashboard import chart_code
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +136,7 @@ def test_default_page_figures_stay_small():
     at.run()
     sizes = {
         el.proto.spec and json.loads(el.proto.spec)["layout"]["title"]["text"]: len(el.proto.spec)
-        for el in at.get("plotly_chart")
+        for el in shown_charts(at)
     }
     # Every change sends both again: 44 kB and 17 kB when these limits were set.
     assert sizes["Decision boundary"] <= 60_000, sizes
@@ -154,7 +155,7 @@ def test_play_computes_its_frames_once_for_both_arrangements(monkeypatch):
     at = new_app({"lr": "0.0567", "play": "true"})
     at.run()
     assert_clean(at)
-    charts = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    charts = [json.loads(el.proto.spec) for el in shown_charts(at)]
     assert len(charts) == 2 and all(len(c["frames"]) > 50 for c in charts)
     assert {c["layout"]["height"] for c in charts} == {play.ARRANGEMENTS[False][0], play.ARRANGEMENTS[True][0]}
     assert len(computed) == 1
@@ -171,3 +172,18 @@ def test_a_figure_is_turned_into_a_dict_once(runs):
     fig.layout.title.text = "changed"  # the contract: a shown figure does not change; if it does, it is not re-read
     assert spec_once(fig).to_dict() is first
     assert json.dumps(first, default=str) == json.dumps(expected, default=str)
+
+
+def test_the_hidden_chart_that_loads_plotly_comes_first_and_stays_the_same():
+    at = new_app()
+    at.run()
+    first = at.main.children[0]
+    assert first.key == chart_code.KEY
+    hidden = [el for el in at.get("plotly_chart") if el.key not in {c.key for c in shown_charts(at)}]
+    assert len(hidden) == 1
+    before = hidden[0].proto.SerializeToString()
+    at.number_input(key="lr").set_value(0.5).run()
+    again = [el for el in at.get("plotly_chart") if el.key == hidden[0].key]
+    # The same element on every rerun, so the page keeps the chart it drew instead of drawing it again.
+    assert at.main.children[0].key == chart_code.KEY
+    assert len(again) == 1 and again[0].proto.SerializeToString() == before

@@ -70,6 +70,25 @@ def test_boundary_and_loss_are_whole_on_the_first_screen_at_1366x768(page, app_u
     assert_no_exception(page)
 
 
+def test_the_chart_that_loads_plotly_early_is_drawn_but_takes_no_room_and_cannot_be_reached(page, app_url):
+    open_app(page, app_url)
+    hidden = page.locator(".st-key-chart_code")
+    hidden.locator(".js-plotly-plot .main-svg").first.wait_for(state="attached", timeout=LOAD_TIMEOUT_MS)
+    style = hidden.evaluate("(el) => { const s = getComputedStyle(el); return [s.visibility, s.position]; }")
+    assert style == ["hidden", "absolute"], style
+    assert hidden.bounding_box()["height"] == 0
+    # The title is the first thing on the page, where it was before the hidden chart existed.
+    title = page.get_by_test_id("stMain").get_by_test_id("stHeading").first.bounding_box()
+    assert title is not None and title["y"] < 40, title
+    # Hidden content is out of the keyboard's reach: its toolbar buttons cannot take the focus.
+    reachable = hidden.evaluate(
+        "(el) => [...el.querySelectorAll('a, button')].filter((b) => { b.focus(); "
+        "return document.activeElement === b; }).length"
+    )
+    assert reachable == 0
+    assert_no_exception(page)
+
+
 def test_on_a_phone_the_boundary_comes_first_and_early(browser, app_url):
     page = new_page(browser)
     try:
