@@ -23,7 +23,7 @@ from browser_helpers import (
 from playwright.sync_api import expect
 
 from dashboard.state import VIEWS
-from harness.browser import APP_IDLE, VIEWPORT
+from harness.browser import APP_IDLE, CHARTS, VIEWPORT
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -101,7 +101,7 @@ def test_axe_finds_no_serious_violation_on_each_tab(page, app_url, view):
         # The sweep's results (charts, the suggestion and its button) are drawn after it runs.
         with rerun(page):
             page.get_by_role("button", name="Run the sweep").click()
-        page.get_by_test_id("stPlotlyChart").first.wait_for(timeout=RERUN_TIMEOUT_MS)
+        page.locator(CHARTS).first.wait_for(timeout=RERUN_TIMEOUT_MS)
     assert_no_serious_violations(page, f"the {view} tab")
     assert_no_exception(page)
 
