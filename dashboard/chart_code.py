@@ -18,9 +18,11 @@ import streamlit as st
 KEY = "chart_code"
 
 # Out of the page's flow and invisible; the chart still has a width, which Streamlit needs to draw it.
+# Its wrapper leaves the flow too: in the flow, the page's gap between blocks would push the title down 16 px.
 _STYLE = f"""<style>
 .st-key-{KEY} {{ position: absolute; visibility: hidden; height: 0; width: 320px; overflow: hidden;
   pointer-events: none; }}
+[data-testid="stLayoutWrapper"]:has(> .st-key-{KEY}) {{ position: absolute; }}
 </style>"""
 
 _FIGURE = {
