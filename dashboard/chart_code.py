@@ -13,6 +13,11 @@ keyboard and from screen readers.
 
 from __future__ import annotations
 
+# numpy first, fully, under this module's import lock: a new server's first sessions run at the same time,
+# and plotly, asked to check a figure in one session while another was still importing numpy, found it
+# half-imported ("partially initialized module 'numpy'") and failed.
+import numpy  # noqa: F401
+import plotly.graph_objects as go
 import streamlit as st
 
 KEY = "chart_code"
@@ -25,14 +30,17 @@ _STYLE = f"""<style>
 [data-testid="stLayoutWrapper"]:has(> .st-key-{KEY}) {{ position: absolute; }}
 </style>"""
 
-_FIGURE = {
-    "data": [
+# A figure object, built once and never checked: Streamlit checks a dict again on every call, and plotly's
+# checks, first run from several sessions at once, took a heatmap for a scatter.
+_FIGURE = go.Figure(
+    data=[
         {"type": "heatmap", "z": [[0.0, 1.0], [1.0, 0.0]], "showscale": False},
         {"type": "scatter", "mode": "lines", "x": [0, 1], "y": [0, 1], "name": "line"},
         {"type": "scatter", "mode": "markers", "x": [0, 1], "y": [1, 0], "name": "points"},
     ],
-    "layout": {"height": 120, "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "template": {}},
-}
+    layout={"height": 120, "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "template": {}},
+    _validate=False,
+)
 
 
 def load_chart_code() -> None:
