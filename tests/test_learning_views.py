@@ -131,6 +131,8 @@ def test_point_losses_are_exact(moons):
     np.testing.assert_allclose(pts.p_true, np.exp(-want), rtol=1e-12)
     bar = insight_figures.point_loss_figure(pts, result.classes)
     assert np.all(np.diff(bar.data[0].y) <= 0)
+    # Each bar's label shows in its hover, not printed on the bar.
+    assert "%{text}" in bar.data[0].hovertemplate and bar.data[0].textposition == "none"
     curve = insight_figures.neg_log_figure(pts, result.classes)
     assert curve.data[0].name == "−log p" and sum(len(t.x) for t in curve.data[1:]) == len(pts.loss)
 

@@ -147,6 +147,8 @@ def point_loss_figure(points: PointLosses, classes, max_points: int = MAX_POINTS
             y=points.loss[order],
             marker_color=colors,
             text=np.array([plain(v) for v in points.y[order]], dtype=object),
+            # The label is for the hover; printed on 150 thin bars it was a row of unreadable specks.
+            textposition="none",
             customdata=points.p_true[order],
             hovertemplate="rank %{x}<br>label %{text}<br>p(label) %{customdata:.3g}<br>−log p %{y:.4g}<extra></extra>",
         )
