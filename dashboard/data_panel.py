@@ -14,7 +14,17 @@ from cedash.data.dataset import DataError, Dataset
 from cedash.data.table import add_row, drop_row, frame_to_dataset
 from cedash.plots.editing import GRID_ROW, clicked_point, editable_boundary_figure
 from cedash.runs import export
-from dashboard.state import CHART_CONFIG, LIMITS, SOURCE_IN_ADDRESS, SOURCES, keep, literal, remember, widget
+from dashboard.state import (
+    CHART_CONFIG,
+    LIMITS,
+    SOURCE_IN_ADDRESS,
+    SOURCES,
+    keep,
+    literal,
+    remember,
+    spec_once,
+    widget,
+)
 
 EDITABLE_ROWS = 5_000
 UNDO_STEPS = 20
@@ -435,7 +445,7 @@ def point_editor(result, data: Dataset, data_key: str) -> None:
     )
     features = [c for c in frame.columns if c != target]
     st.plotly_chart(
-        editable_boundary_figure(result, frame, target),
+        spec_once(editable_boundary_figure(result, frame, target)),
         key="data_click",
         on_select=partial(chart_clicked, table_key, target, features),
         selection_mode="points",

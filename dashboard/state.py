@@ -8,6 +8,7 @@ import re
 import streamlit as st
 
 from cedash.limits import Limits
+from cedash.plots.redraw_spec import redraw_spec
 from cedash.runs.warm_up import BackgroundWarmUp, warm_up_in_background
 from dashboard.run_cache import RunCache
 from dashboard.settings import SETTINGS, nearest_scale_value, out_of_range_note, settings_from_query, url_text
@@ -45,7 +46,7 @@ def spec_once(fig):
     loss, Play's, pinned runs') is shown again on every rerun that does not change it, and by every session.
     """
     if "_spec_once" not in fig.__dict__:
-        spec = fig.to_dict()
+        spec = redraw_spec(fig.to_dict())
         # Plain attributes: plotly's own __setattr__ would take "to_dict" for a figure property.
         object.__setattr__(fig, "to_dict", lambda: spec)
         object.__setattr__(fig, "_spec_once", True)
@@ -88,6 +89,10 @@ PAGE_CSS = """<style>
   .st-key-play_chart { display: none; }
 }
 @media (min-width: 641px) { .st-key-play_chart_phone { display: none; } }
+/* Whole pixels for every chart: plotly sizes a chart first from its computed width (rounded to 3 decimals),
+   then Streamlit gives it the measured one (to 1/64 px); any difference redraws the chart from scratch
+   (cedash/plots/redraw_spec.py). Browsers without CSS round() ignore this and only lose the saving. */
+[data-testid="stElementContainer"]:has([data-testid="stPlotlyChart"]) { width: round(down, 100%, 1px) !important; }
 </style>"""
 
 

@@ -37,7 +37,7 @@ def test_default_page_shows_every_chart_and_its_numbers(app):
     boundary = figs["Decision boundary"]
     kinds = [t["type"] for t in boundary["data"]]
     assert kinds[0] == "heatmap" and boundary["data"][1]["name"] == "P = 0.5"
-    assert boundary["data"][0]["z"].shape == (BOUNDARY_RESOLUTION, BOUNDARY_RESOLUTION)
+    assert np.shape(boundary["data"][0]["z"]) == (BOUNDARY_RESOLUTION, BOUNDARY_RESOLUTION)
     n_points = sum(len(t["x"]) for t in boundary["data"] if t.get("mode") == "markers" and "misclass" not in t["name"])
     assert n_points == SETTINGS["n"].default
     # The numbers are one line of text above the charts, with their meaning and more digits in its tooltip.

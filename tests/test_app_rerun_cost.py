@@ -138,8 +138,9 @@ def test_default_page_figures_stay_small():
         el.proto.spec and json.loads(el.proto.spec)["layout"]["title"]["text"]: len(el.proto.spec)
         for el in shown_charts(at)
     }
-    # Every change sends both again: 44 kB and 17 kB when these limits were set.
-    assert sizes["Decision boundary"] <= 60_000, sizes
+    # Every change sends both again: 44 kB and 17 kB in base64 when these limits were set; 69 kB and 18 kB
+    # since arrays go as lists (cedash/plots/redraw_spec.py), which the page redraws once instead of twice.
+    assert sizes["Decision boundary"] <= 75_000, sizes
     assert sizes["Loss per iteration"] <= 25_000, sizes
 
 
@@ -164,6 +165,7 @@ def test_play_computes_its_frames_once_for_both_arrangements(monkeypatch):
 
 
 def test_a_figure_is_turned_into_a_dict_once(runs):
+    from cedash.plots.redraw_spec import redraw_spec
     from dashboard.state import spec_once
 
     fig = training_figures.boundary_figure(runs["binary"], resolution=20)
@@ -171,7 +173,8 @@ def test_a_figure_is_turned_into_a_dict_once(runs):
     first = spec_once(fig).to_dict()
     fig.layout.title.text = "changed"  # the contract: a shown figure does not change; if it does, it is not re-read
     assert spec_once(fig).to_dict() is first
-    assert json.dumps(first, default=str) == json.dumps(expected, default=str)
+    # In the form the page redraws cheaply (tests/test_redraw_spec.py), with the same content.
+    assert json.dumps(first, default=str) == json.dumps(redraw_spec(expected), default=str)
 
 
 def test_the_hidden_chart_that_loads_plotly_comes_first_and_stays_the_same():

@@ -60,6 +60,10 @@ def editable_boundary_figure(result: RunResult, frame: pd.DataFrame, target: str
     look["title"]["text"] = "Click to add a point, click a point to remove it"
     look["height"] = 430
     look["clickmode"] = "event+select"
+    # What Streamlit's chart sets for a points selection when the figure does not: stated here, the
+    # page draws the chart once instead of twice (cedash/plots/redraw_spec.py).
+    look["dragmode"] = "pan"
+    look["hovermode"] = "closest"
     look["xaxis"]["range"] = [float(gx[0]), float(gx[-1])]
     look["yaxis"]["range"] = [float(gy[0]), float(gy[-1])]
     return go.Figure(traces, look)

@@ -1,0 +1,89 @@
+"""The figure dict the page gets: the same numbers as plotly's own base64, in the form plotly.js redraws for free."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from cedash.plots import style
+from cedash.plots.redraw_spec import redraw_spec
+
+
+def make_figure(shift: float = 0.0, title: str = "t") -> go.Figure:
+    """Built as cedash's figure builders build theirs: plain dicts, numpy arrays, an empty template."""
+    rng = np.random.default_rng(0)
+    points = rng.normal(size=(40, 2)).astype(np.float32)
+    return style.figure(
+        [
+            {"type": "heatmap", "x": np.linspace(-1, 1, 7), "y": np.linspace(0, 2, 5), "z": rng.random((5, 7))},
+            {"type": "scatter", "x": points[:, 0], "y": points[:, 1], "mode": "markers"},
+            {"type": "scatter", "x": np.arange(300, dtype=np.int16), "y": rng.random(300) + shift, "mode": "lines"},
+        ],
+        style.layout(title, "x", "y"),
+    )
+
+
+@pytest.fixture
+def figure() -> go.Figure:
+    return make_figure()
+
+
+def test_the_lists_hold_exactly_the_numbers_the_base64_held(figure):
+    spec = figure.to_dict()
+    assert isinstance(spec["data"][0]["z"], dict) and "bdata" in spec["data"][0]["z"]  # plotly 7 sends base64
+    plain = redraw_spec(spec)
+    heatmap, points, line = plain["data"]
+    assert np.array_equal(np.asarray(heatmap["z"]), figure.data[0].z)  # 2-D, float64, exact
+    assert np.array_equal(np.asarray(points["x"], dtype=np.float32), figure.data[1].x)  # float32, exact
+    assert line["x"] == list(range(300)) and all(isinstance(v, int) for v in line["x"])
+    # Nothing left in base64: plotly.js would decode it into a new typed array on every copy of the figure.
+    assert '"bdata"' not in json.dumps(plain)
+    assert np.array_equal(np.asarray(line["y"]), figure.data[2].y) and np.array_equal(heatmap["x"], figure.data[0].x)
+
+
+def test_the_revision_follows_the_content_and_equal_figures_get_equal_specs(figure):
+    spec = redraw_spec(figure.to_dict())
+    # Streamlit names a chart after its spec: an unchanged figure must give the same text, rerun after rerun.
+    assert json.dumps(redraw_spec(make_figure().to_dict())) == json.dumps(spec)
+    for changed in (make_figure(shift=1e-12), make_figure(title="u")):
+        assert redraw_spec(changed.to_dict())["layout"]["datarevision"] != spec["layout"]["datarevision"]
+
+
+def test_an_empty_template_is_left_out_and_a_real_one_kept(figure):
+    assert "template" not in redraw_spec(figure.to_dict())["layout"]
+    styled = go.Figure(figure, layout_template="plotly_white").to_dict()
+    assert styled["layout"]["template"]
+    assert redraw_spec(styled)["layout"]["template"] == styled["layout"]["template"]
+
+
+def test_the_input_is_not_changed_and_animated_figures_pass_through(figure):
+    spec = figure.to_dict()
+    before = json.dumps(spec)
+    redraw_spec(spec)
+    assert json.dumps(spec) == before
+    frames = [{"data": [], "name": "0"}]
+    animated = style.figure([{"type": "scatter", "x": np.arange(3.0)}], {}, frames=frames).to_dict()
+    assert redraw_spec(animated) is animated
+
+
+def test_float32_values_come_back_exactly_and_print_short():
+    rng = np.random.default_rng(3)
+    values = np.concatenate(
+        [
+            rng.random(5000),
+            rng.normal(size=5000) * 10.0 ** rng.integers(-12, 12, 5000),
+            [0.0, -0.0, 1.0, 0.1, 3e38, 1e-38, 1e-45, 123456789.0],
+        ]
+    ).astype(np.float32)
+    spec = style.figure([{"type": "scatter", "x": values, "y": values}], {}).to_dict()
+    sent = redraw_spec(spec)["data"][0]["x"]
+    assert np.array_equal(np.asarray(sent, dtype=np.float32), values)
+    # Not float64's 17 digits of binary noise: the probability maps would double in size.
+    lengths = [len(repr(v)) for v in sent[:5000]]
+    assert max(lengths) <= 15 and np.mean(lengths) < 11.5, (max(lengths), np.mean(lengths))
+    assert repr(sent[-5]) == "0.100000001"  # float32(0.1) to 9 digits
+    nan = style.figure([{"type": "scatter", "x": np.array([1.0, np.nan], dtype=np.float32)}], {}).to_dict()
+    assert np.isnan(redraw_spec(nan)["data"][0]["x"][1])  # plotly's JSON writes it as null, a gap
