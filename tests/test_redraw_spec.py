@@ -54,6 +54,12 @@ def test_the_revision_follows_the_content_and_equal_figures_get_equal_specs(figu
 
 def test_an_empty_template_is_left_out_and_a_real_one_kept(figure):
     assert "template" not in redraw_spec(figure.to_dict())["layout"]
+    # Built from trace objects, plotly's checks turn an empty template into one naming the trace types only.
+    checked = go.Figure([go.Scatter(x=[1.0, 2.0])], {"template": {}}).to_dict()
+    assert checked["layout"]["template"] == {"data": {"scatter": [{"type": "scatter"}]}}
+    assert "template" not in redraw_spec(checked)["layout"]
+    red = {"data": {"scatter": [{"type": "scatter", "marker": {"color": "red"}}]}}
+    assert redraw_spec({"data": [], "layout": {"template": red}})["layout"]["template"] == red
     styled = go.Figure(figure, layout_template="plotly_white").to_dict()
     assert styled["layout"]["template"]
     assert redraw_spec(styled)["layout"]["template"] == styled["layout"]["template"]
