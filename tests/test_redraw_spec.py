@@ -93,3 +93,15 @@ def test_float32_values_come_back_exactly_and_print_short():
     assert repr(sent[-5]) == "0.100000001"  # float32(0.1) to 9 digits
     nan = style.figure([{"type": "scatter", "x": np.array([1.0, np.nan], dtype=np.float32)}], {}).to_dict()
     assert np.isnan(redraw_spec(nan)["data"][0]["x"][1])  # plotly's JSON writes it as null, a gap
+
+
+def test_plotly_writes_the_lists_with_orjson():
+    """requirements.txt installs orjson so that plotly's automatic choice writes figures with it: the stdlib
+    writer took 4.4 ms for the boundary's lists on every change, orjson 0.5-0.7 ms."""
+    import plotly.io as pio
+
+    spec = redraw_spec(make_figure().to_dict())
+    spec["data"][0]["x"] = [1e-7, *spec["data"][0]["x"][1:]]  # the two writers spell small exponents differently
+    text = pio.to_json(spec, validate=False)  # the call Streamlit makes
+    assert text == pio.to_json(spec, validate=False, engine="orjson")
+    assert text != pio.to_json(spec, validate=False, engine="json")
