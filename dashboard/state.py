@@ -44,6 +44,7 @@ def spec_once(fig):
     ``st.plotly_chart`` turns a figure into a dict on every rerun that shows it: a deep copy walked for numpy
     arrays, the largest part of Streamlit's work on a chart. A figure kept in the run cache (the boundary, the
     loss, Play's, pinned runs') is shown again on every rerun that does not change it, and by every session.
+    The dict is in the form the page draws once rather than twice (``cedash.plots.redraw_spec``).
     """
     if "_spec_once" not in fig.__dict__:
         spec = redraw_spec(fig.to_dict())

@@ -7,12 +7,15 @@ figure even when no theme is applied). ``Plotly.react`` decides what to redo by 
 - arrays plotly.js decoded from base64 are new typed arrays on every copy, and count as new data;
 - plain arrays count as unchanged when ``layout.datarevision`` is set and equal;
 - a ``layout.template`` comes back from the copy as a different value, which counts as a new
-  template and so as a full recomputation; cedash's charts carry none that styles anything.
+  template and so as a full recomputation; cedash's charts carry none that styles anything;
+- a width that differs from the first call's redraws everything too: plotly sizes the chart from its
+  computed width, rounded to 3 decimals, and Streamlit then passes the measured one, to 1/64 px. The
+  page's CSS gives charts whole-pixel widths (``dashboard/state.py``, ``PAGE_CSS``).
 
-So base64 arrays or an empty template make the second call draw the whole chart again: on the
-default page about 80 ms for the decision boundary and 45 ms for the loss, on every change. With
-plain lists, a datarevision and no empty template, the second call takes under 10 ms
-(``python benchmarks/bench_app.py`` measures the whole change).
+Any of these made the second call draw the whole chart again: on the default page about 80 ms for
+the decision boundary and 45 ms for the loss, on every change, and 250-460 ms for the Data tab's
+chart. With plain lists, a datarevision, no template and whole pixels, the second call takes under
+10 ms (``python benchmarks/bench_app.py`` measures the whole change).
 
 The lists carry the same numbers the base64 held: float64 arrays exactly, float32 arrays (the
 probability maps and the points) to the 9 significant digits that give back every float32 exactly,
