@@ -5,7 +5,7 @@ Run ``python benchmarks/bench_chart_draw.py`` (about a minute). The dashboard's 
 figure (more markers, a finer grid) costs on every redraw.
 
 Each figure is built by cedash's builders for the default data (moons, 200 points, a quarter held out), put
-in the form the dashboard sends (``redraw_spec``), then drawn from nothing with ``Plotly.newPlot`` into a
+in the form the dashboard sends (``figure_spec``), then drawn from nothing with ``Plotly.newPlot`` into a
 chart as wide as the page gives it at 1366x768 (466 px), ``--repeats`` times (default 9). The table gives the
 median, and the ratio to the baseline measured in the same run: the same layout with no traces, what any
 chart costs before its data.
@@ -30,7 +30,7 @@ import plotly  # noqa: E402
 from cedash.config import RunConfig  # noqa: E402
 from cedash.data.builtin_datasets import load_dataset  # noqa: E402
 from cedash.plots import editing, training_figures  # noqa: E402
-from cedash.plots.redraw_spec import redraw_spec  # noqa: E402
+from cedash.plots.redraw_spec import figure_spec  # noqa: E402
 from cedash.runs.experiment import run  # noqa: E402
 from cedash.runs.export import dataset_frame  # noqa: E402
 from harness.browser import ChromiumMissing, launch_chromium  # noqa: E402
@@ -76,7 +76,7 @@ def default_page_figures() -> dict[str, dict]:
         )
     finally:
         editing.CLICK_GRID = chosen
-    specs = {name: redraw_spec(fig.to_dict()) for name, fig in figures.items()}
+    specs = {name: figure_spec(fig) for name, fig in figures.items()}
     empty = copy.deepcopy(specs["Training: decision boundary"])
     empty["data"] = []
     return {"baseline: empty axes": empty, **specs}

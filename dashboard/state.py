@@ -8,7 +8,7 @@ import re
 import streamlit as st
 
 from cedash.limits import Limits
-from cedash.plots.redraw_spec import redraw_spec
+from cedash.plots.redraw_spec import figure_spec
 from cedash.runs.warm_up import BackgroundWarmUp, warm_up_in_background
 from dashboard.run_cache import RunCache
 from dashboard.settings import SETTINGS, nearest_scale_value, out_of_range_note, settings_from_query, url_text
@@ -47,7 +47,7 @@ def spec_once(fig):
     The dict is in the form the page draws once rather than twice (``cedash.plots.redraw_spec``).
     """
     if "_spec_once" not in fig.__dict__:
-        spec = redraw_spec(fig.to_dict())
+        spec = figure_spec(fig)
         # Plain attributes: plotly's own __setattr__ would take "to_dict" for a figure property.
         object.__setattr__(fig, "to_dict", lambda: spec)
         object.__setattr__(fig, "_spec_once", True)

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import pytest
 
 from cedash.plots import style
-from cedash.plots.redraw_spec import redraw_spec
+from cedash.plots.redraw_spec import figure_spec, redraw_spec
 
 
 def make_figure(shift: float = 0.0, title: str = "t") -> go.Figure:
@@ -52,6 +52,28 @@ def test_the_revision_follows_the_content_and_equal_figures_get_equal_specs(figu
         assert redraw_spec(changed.to_dict())["layout"]["datarevision"] != spec["layout"]["datarevision"]
 
 
+def without_revision(spec: dict) -> dict:
+    return {**spec, "layout": {k: v for k, v in spec["layout"].items() if k != "datarevision"}}
+
+
+def test_a_figure_read_from_its_arrays_gives_what_its_base64_gives(figure):
+    """What the page gets is figure_spec's; it skips plotly's base64 and must send the very same numbers."""
+    figure.add_trace({"type": "scatter", "x": [1.0, np.nan], "text": np.array(["a", "b <i>"], dtype=object)})
+    figure.add_trace({"type": "scatter", "y": np.array([0.1, np.nan], dtype=np.float32), "customdata": np.eye(2)})
+    direct, decoded = figure_spec(figure), redraw_spec(figure.to_dict())
+    assert json.dumps(without_revision(direct)) == json.dumps(without_revision(decoded))
+    assert '"bdata"' not in json.dumps(direct) and "template" not in direct["layout"]
+    # The revision follows the content the same way: equal figures, equal specs; any change, a new revision.
+    assert json.dumps(figure_spec(make_figure())) == json.dumps(figure_spec(make_figure()))
+    for changed in (make_figure(shift=1e-12), make_figure(title="u")):
+        assert figure_spec(changed)["layout"]["datarevision"] != figure_spec(make_figure())["layout"]["datarevision"]
+    # Arrays are told apart by all their bytes, not by their printed form (numpy elides long arrays with "...").
+    long_a, long_b = np.zeros(5000), np.zeros(5000)
+    long_b[2500] = 1.0
+    a, b = (figure_spec(style.figure([{"type": "scatter", "x": x}], {})) for x in (long_a, long_b))
+    assert a["layout"]["datarevision"] != b["layout"]["datarevision"]
+
+
 def test_an_empty_template_is_left_out_and_a_real_one_kept(figure):
     assert "template" not in redraw_spec(figure.to_dict())["layout"]
     # Built from trace objects, plotly's checks turn an empty template into one naming the trace types only.
@@ -71,8 +93,10 @@ def test_the_input_is_not_changed_and_animated_figures_pass_through(figure):
     redraw_spec(spec)
     assert json.dumps(spec) == before
     frames = [{"data": [], "name": "0"}]
-    animated = style.figure([{"type": "scatter", "x": np.arange(3.0)}], {}, frames=frames).to_dict()
-    assert redraw_spec(animated) is animated
+    animated = style.figure([{"type": "scatter", "x": np.arange(3.0)}], {}, frames=frames)
+    spec = animated.to_dict()
+    assert redraw_spec(spec) is spec
+    assert json.dumps(figure_spec(animated)) == json.dumps(spec)
 
 
 def test_float32_values_come_back_exactly_and_print_short():

@@ -17,6 +17,9 @@ the decision boundary and 45 ms for the loss, on every change, and 250-460 ms fo
 chart. With plain lists, a datarevision, no template and whole pixels, the second call takes under
 10 ms (``python benchmarks/bench_app.py`` measures the whole change).
 
+``figure_spec`` reads a figure's numpy arrays straight into these lists, without plotly's base64
+and back: 2.5 ms instead of 6.9 ms for the default boundary, on every change of every session.
+
 The lists carry the same numbers the base64 held: float64 arrays exactly, float32 arrays (the
 probability maps and the points) to the 9 significant digits that give back every float32 exactly,
 written short. The boundary's spec grows from 41 kB to 69 kB per change, far below the 500 kB
@@ -27,7 +30,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 
 import numpy as np
 
@@ -70,12 +72,32 @@ def _plain(value):
     if _is_typed(value):
         return _decoded(value)
     if isinstance(value, np.ndarray):
-        return value.tolist()
+        return (_short_float32(value) if value.dtype == np.float32 else value).tolist()
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     return value
+
+
+def _digest(value, h) -> None:
+    """Feed ``value`` to the hash ``h``: arrays by their bytes, whatever their size (their text form elides)."""
+    if isinstance(value, np.ndarray):
+        h.update(f"<{value.dtype.str}{value.shape}>".encode())
+        h.update(np.ascontiguousarray(value).tobytes())
+    elif isinstance(value, dict):
+        h.update(b"{")
+        for key in sorted(value, key=str):
+            h.update(repr(key).encode())
+            _digest(value[key], h)
+        h.update(b"}")
+    elif isinstance(value, list | tuple):
+        h.update(b"[")
+        for item in value:
+            _digest(item, h)
+        h.update(b"]")
+    else:
+        h.update(repr(value).encode())
 
 
 def _styles_nothing(template) -> bool:
@@ -91,16 +113,19 @@ def _styles_nothing(template) -> bool:
 
 
 def redraw_spec(spec: dict) -> dict:
-    """``spec`` (a figure's ``to_dict()``) with plain arrays, a datarevision from its content, no empty template.
+    """``spec`` (a figure's dict, its arrays numpy or plotly's base64) with plain arrays, a datarevision from its
+    content, and no empty template.
 
     Figures with animation frames are left as they are: their frames would grow several-fold as lists,
     and it is Play's frames, not the second call, that its drawing time goes to.
     """
     if spec.get("frames"):
         return spec
-    # The revision is a digest of the figure as it came (base64 is compact to hash): equal figures get equal
-    # revisions, so Streamlit still sees the same chart from one rerun to the next.
-    revision = hashlib.blake2b(json.dumps(spec, sort_keys=True, default=str).encode(), digest_size=8).hexdigest()
+    # The revision is a digest of the figure as it came: equal figures get equal revisions, so Streamlit still
+    # sees the same chart from one rerun to the next.
+    digest = hashlib.blake2b(digest_size=8)
+    _digest(spec, digest)
+    revision = digest.hexdigest()
     plain = {key: _plain(value) for key, value in spec.items()}
     layout = dict(plain.get("layout") or {})
     if "template" in layout and _styles_nothing(layout["template"]):
@@ -108,3 +133,13 @@ def redraw_spec(spec: dict) -> dict:
     layout["datarevision"] = revision
     plain["layout"] = layout
     return plain
+
+
+def figure_spec(fig) -> dict:
+    """``redraw_spec`` of a figure, read from its own arrays: what ``st.plotly_chart`` is given for it.
+
+    Plotly's ``to_dict`` writes every array as base64, which ``redraw_spec`` would only decode again.
+    """
+    if fig.frames:
+        return fig.to_dict()
+    return redraw_spec({"data": [trace.to_plotly_json() for trace in fig.data], "layout": fig.layout.to_plotly_json()})
