@@ -32,7 +32,7 @@ from dashboard.data_panel import (
     uploaded_data,
 )
 from dashboard.model_panel import feature_degree, model_settings
-from dashboard.state import SOURCES, VIEWS, init_state, literal
+from dashboard.state import SOURCES, VIEWS, init_state, literal, starting_value
 from dashboard.training_view import show_results
 
 log = logging.getLogger("cedash.app")
@@ -51,6 +51,7 @@ def sidebar():
         "Source",
         SOURCES,
         key="source",
+        **starting_value(st.radio, "source", SOURCES),
         horizontal=True,
         help="Use one of the built-in data sets, or upload your own CSV file.",
     )

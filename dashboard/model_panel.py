@@ -6,7 +6,7 @@ import streamlit as st
 
 from cedash.config import RunConfig
 from dashboard.settings import LEARNING_RATE_SCALE, SETTINGS
-from dashboard.state import LIMITS, sync_lr_from_scale, sync_scale_from_lr, widget
+from dashboard.state import LIMITS, starting_value, sync_lr_from_scale, sync_scale_from_lr, widget
 
 
 def feature_degree() -> int:
@@ -19,6 +19,7 @@ def model_settings(degree: int) -> RunConfig:
         "Learning rate (log scale)",
         options=LEARNING_RATE_SCALE,
         key="lr_scale",
+        **starting_value(st.select_slider, "lr_scale"),
         help=SETTINGS["lr"].help,
         on_change=sync_lr_from_scale,
         format_func=lambda v: f"{v:g}",

@@ -110,6 +110,9 @@ def init_state() -> None:
         notes.append(f"View {view[:40]!r} from the link does not exist, so the {VIEWS[0]} tab is shown.")
     for key, setting in SETTINGS.items():
         state[key] = values.get(key, setting.default)
+    if state.iters > LIMITS.max_iter:  # this server's own limit (CEDASH_MAX_ITER) may be below the setting's range
+        notes.append(f"Iterations {state.iters} is above this server's limit, so {LIMITS.max_iter} is used.")
+        state.iters = LIMITS.max_iter
     state.lr_scale = nearest_scale_value(state.lr)
     # The source is in the address too (data_panel writes it); an uploaded file is not, and is asked for again.
     state.source = SOURCES[1] if st.query_params.get("source") == SOURCE_IN_ADDRESS[SOURCES[1]] else SOURCES[0]
@@ -130,6 +133,25 @@ def remember(*keys: str) -> None:
             st.session_state[f"_kept_{key}"] = st.session_state[key]
 
 
+def starting_value(kind, key: str, options=None, min_value=None, max_value=None) -> dict:
+    """The session's value as the widget's own default (``value=`` or ``index=``).
+
+    The page draws a widget with its built-in default first and the session's value one render later: a new
+    page showed "Learning rate 0", "Iterations 1" and "Points 10" for 0.1-0.4 s. The session's value is
+    the one used either way; .streamlit/config.toml silences Streamlit's note that it was given both ways.
+    A value outside the widget's bounds is not given: Streamlit would refuse it with an exception.
+    """
+    if key not in st.session_state:
+        return {}
+    current = st.session_state[key]
+    if kind in (st.selectbox, st.radio):
+        choices = list(options or ())
+        return {"index": choices.index(current)} if current in choices else {}
+    if (min_value is not None and current < min_value) or (max_value is not None and current > max_value):
+        return {}
+    return {"value": current}
+
+
 def widget(kind, key: str, **kwargs):
     """A settings widget bound to the URL, with the label, range and help text from dashboard.settings."""
     s = SETTINGS[key]
@@ -140,6 +162,7 @@ def widget(kind, key: str, **kwargs):
         kwargs.setdefault("max_value", cast(s.high))
     if kind in (st.selectbox, st.radio):
         kwargs.setdefault("options", s.choices)
+    kwargs.update(starting_value(kind, key, kwargs.get("options"), kwargs.get("min_value"), kwargs.get("max_value")))
     value = kind(s.label, key=key, help=s.help, **kwargs)
     # Every setting goes into the address by hand, default or not: Streamlit's own binding leaves out a
     # value equal to the widget's built-in default (off, the first option, the minimum), which is often not

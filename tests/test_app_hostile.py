@@ -84,6 +84,23 @@ def test_nonsense_in_every_url_parameter_falls_back_with_notes(bad):
     assert {"Loss per iteration", BOUNDARY} <= set(figures(at))
 
 
+def test_a_link_above_this_servers_iteration_limit_is_clamped_with_a_note(monkeypatch):
+    """An operator may cap iterations below the setting's range (CEDASH_MAX_ITER): the box then shows the cap,
+    not its built-in minimum of 1, and the note says why."""
+    import dashboard.model_panel
+    import dashboard.state
+
+    limits = Limits(max_iter=2000)
+    monkeypatch.setattr(dashboard.state, "LIMITS", limits)
+    monkeypatch.setattr(dashboard.model_panel, "LIMITS", limits)
+    at = new_app({"iters": "5000"})
+    at.run()
+    assert_page_is_clean(at)
+    assert at.number_input(key="iters").value == 2000 == at.session_state["iters"]
+    assert "Iterations 5000 is above this server's limit, so 2000 is used." in texts(at.warning), texts(at.warning)
+    assert at.query_params["iters"] == "2000"
+
+
 # --- broken uploads and the bound on work ---------------------------------------------------------------------
 
 

@@ -7,6 +7,7 @@ from the DOM by the ``st-key-<key>`` class Streamlit puts on each keyed element.
 
 from __future__ import annotations
 
+import json
 import urllib.parse
 
 import numpy as np
@@ -27,7 +28,7 @@ from browser_helpers import (
 )
 from playwright.sync_api import expect
 
-from dashboard.settings import SETTINGS
+from dashboard.settings import SETTINGS, url_text
 from harness.browser import APP_IDLE
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -370,6 +371,57 @@ def test_every_setting_survives_a_link_opened_in_a_fresh_browser(page, browser, 
         assert_no_exception(fresh)
     finally:
         fresh.context.close()
+
+
+# Every keyed setting's shown state (a number box's text, a slider's position, a switch), from the page's first
+# frame until it is idle: one entry per change, per key.
+RECORD_SETTINGS_JS = """
+(keys) => {
+  window.__shown = {};
+  const read = (box) => {
+    const number = box.querySelector('input[type=number]'), slider = box.querySelector('input[type=range]');
+    const choice = box.querySelector('input[role=combobox]'), toggle = box.querySelector('input[type=checkbox]');
+    if (number) return number.value;
+    if (slider) return slider.value;
+    if (choice) return choice.value;
+    if (toggle) return String(toggle.checked);
+    return null;
+  };
+  const tick = () => {
+    keys.forEach((key) => {
+      const box = document.querySelector('.st-key-' + key);
+      const value = box ? read(box) : null;
+      const seen = (window.__shown[key] = window.__shown[key] || []);
+      if (value !== null && seen[seen.length - 1] !== value) seen.push(value);
+    });
+    requestAnimationFrame(tick);
+  };
+  tick();
+}
+"""
+
+
+def test_a_link_shows_each_setting_at_its_value_from_the_first_frame(browser, app_url):
+    """A widget is drawn with the session's value, not first with its built-in default ("Learning rate 0",
+    "Iterations 1") and the value one render later."""
+    linked = {k: v for k, v in CHANGED.items() if k not in ("play", "dataset")}
+    query = urllib.parse.urlencode({k: url_text(v) for k, v in linked.items()})
+    page = new_page(browser)
+    try:
+        keys = [*linked, "lr_scale"]
+        page.context.add_init_script(
+            f"document.addEventListener('DOMContentLoaded', () => ({RECORD_SETTINGS_JS})({json.dumps(keys)}))"
+        )
+        open_app(page, app_url, "?" + query)
+        page.wait_for_timeout(500)  # a few more frames, for a value that would change after the run
+        shown = page.evaluate("window.__shown")
+        assert set(shown) == set(keys), shown
+        flashed = {key: values for key, values in shown.items() if len(values) != 1}
+        assert not flashed, f"shown first with another value: {flashed}"
+        assert shown["lr"] == ["0.5"] and shown["iters"] == ["300"] and shown["intercept"] == ["false"], shown
+        assert_no_exception(page)
+    finally:
+        page.context.close()
 
 
 # --- the learning rate: its range and the "too big" button ------------------------------------------------------
