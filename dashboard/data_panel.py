@@ -357,6 +357,10 @@ def edited_data(data: Dataset, data_key: str) -> Dataset:
         "Edits are kept while you change other settings."
     )
     edited = st.data_editor(bases[table_key], key=editor_key, num_rows="dynamic", height=320, width="stretch")
+    if table_key in latest and not edited.equals(latest[table_key]):
+        # A table edit is one step of the same history as a click on the chart: Undo takes back the last
+        # change, whichever it was, never a click together with the edits made after it.
+        push_undo(table_key, latest[table_key])
     latest[table_key] = edited
     unedited = edited.equals(original)
     forget_unedited_tables(table_key, unedited)
@@ -384,14 +388,18 @@ def replace_table(table_key: str, frame) -> None:
     """Make ``frame`` the table's current version, keeping the one before it for undo."""
     state = st.session_state
     latest = state.setdefault("table_latest", {})
-    history = state.setdefault("table_undo", {}).setdefault(table_key, [])
     if table_key in latest:
-        history.append(latest[table_key])
-        del history[:-UNDO_STEPS]
+        push_undo(table_key, latest[table_key])
     latest[table_key] = frame
     versions = state.setdefault("table_versions", {})
     versions[table_key] = versions.get(table_key, 0) + 1
     state.setdefault("table_unedited", set()).discard(table_key)
+
+
+def push_undo(table_key: str, frame) -> None:
+    history = st.session_state.setdefault("table_undo", {}).setdefault(table_key, [])
+    history.append(frame)
+    del history[:-UNDO_STEPS]
 
 
 def undo_table(table_key: str) -> None:
@@ -441,7 +449,7 @@ def point_editor(result, data: Dataset, data_key: str) -> None:
         disabled=not state.get("table_undo", {}).get(table_key),
         on_click=undo_table,
         args=(table_key,),
-        help="Take back the last point added or removed.",
+        help="Take back the last change: a point added or removed on the chart, or an edit in the table.",
     )
     features = [c for c in frame.columns if c != target]
     st.plotly_chart(

@@ -18,6 +18,7 @@ from browser_helpers import (
     alert_with,
     assert_no_exception,
     charts,
+    edit_first_cell,
     new_page,
     open_app,
     rerun,
@@ -547,4 +548,16 @@ def test_click_to_add_a_point_click_it_to_remove_and_undo(page, app_url):
         page.locator(".st-key-undo_edit").get_by_role("button", name="Undo").click()
     wait_until(lambda: table_rows(page) == rows + 1, 20, "undo to bring the point back")
     assert any(p[0] == rows for p in data_points(page)[1])
+    # A table edit after the point is the next step back: Undo takes back the edit and keeps the point.
+    first_x = cell_text(page)
+    edit_first_cell(page, "9")
+    with rerun(page):
+        page.locator(".st-key-undo_edit").get_by_role("button", name="Undo").click()
+    wait_until(lambda: cell_text(page) == first_x, 20, f"undo to put back the first cell's {first_x}")
+    assert table_rows(page) == rows + 1 and any(p[0] == rows for p in data_points(page)[1])
     assert_no_exception(page)
+
+
+def cell_text(page) -> str:
+    """The Data tab grid's first row, first column, as shown (glide's accessible table mirrors the canvas)."""
+    return page.get_by_test_id("stMain").get_by_test_id("glide-cell-1-0").first.text_content()
