@@ -20,16 +20,24 @@ CAPTIONS = {
 AT_OPTIMUM = 1e-6
 
 
-def optimum_caption(final_loss: float, best: float) -> str:
-    """How far the run ended from the best loss a model of this form can reach, in plain words."""
+def optimum_caption(final_loss: float, best: float, hint_kinds=()) -> str:
+    """How far the run ended from the best loss a model of this form can reach, in plain words.
+
+    What would get closer follows the run's own hints (``cedash.runs.advice``): a run still going down needs
+    more steps or longer ones, an overshooting one shorter ones; otherwise the caption gives no advice.
+    """
     gap = final_loss - best
     if gap <= AT_OPTIMUM * max(abs(best), 1.0):
         where = "This run ends at the optimum: no model of this form does better on this data."
     else:
         share = gap / max(best, 1e-300)
-        where = (
-            f"This run ends {gap:.2g} above it ({share:.1%} more loss); more iterations or a larger rate get closer."
-        )
+        where = f"This run ends {gap:.2g} above it ({share:.1%} more loss)"
+        if "overshooting" in hint_kinds:
+            where += "; its steps jump past the bottom, and a smaller rate settles closer."
+        elif "still_falling" in hint_kinds:
+            where += "; more iterations or a larger rate get closer."
+        else:
+            where += "."
     return (
         f"Dashed line: the best loss any model of this form reaches on this training data, {best:.4g}. {where} "
         "The Optimisers tab shows how fast each optimiser gets there."

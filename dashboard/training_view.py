@@ -151,7 +151,8 @@ def main_charts(result, result_key) -> None:
         chart(loss, "loss_chart")
     st.caption(explain.CAPTIONS["boundary"] + " " + explain.CAPTIONS["loss"])
     if best is not None:
-        st.caption(explain.optimum_caption(result.loss_curve[-1], best))
+        found = run_facts(result, result_key)[1]
+        st.caption(explain.optimum_caption(result.loss_curve[-1], best, {h.kind for h in found}))
     elif optimum is not None:
         st.caption(f"Best possible loss: {optimum.note}.")
 

@@ -41,6 +41,33 @@ def test_the_too_big_button_uses_the_first_rate_that_makes_the_loss_climb():
     assert max(loss[1:]) > loss[0]
 
 
+def optimum_caption(at) -> str:
+    return next(t for t in texts(at.caption) if t.startswith("Dashed line"))
+
+
+@pytest.mark.parametrize("query", [{"lr": "0.0001"}, {"iters": "10"}])
+def test_a_run_far_too_slow_or_short_says_so_and_the_button_trains_longer(query):
+    at = new_app(query)
+    at.run()
+    assert_clean(at)
+    assert any("still falling" in t for t in hint_texts(at)), hint_texts(at)
+    assert "more iterations or a larger rate get closer" in optimum_caption(at)
+    before = figures(at)["Loss per iteration"]["data"][0]["y"][-1]
+    at.button(key="hint_button_0").click().run()
+    assert_clean(at)
+    assert at.number_input(key="iters").value >= 100
+    assert figures(at)["Loss per iteration"]["data"][0]["y"][-1] < before
+
+
+def test_an_overshooting_run_is_not_told_to_raise_the_rate():
+    at = new_app({"lr": "50"})
+    at.run()
+    assert_clean(at)
+    assert any("went up" in t for t in hint_texts(at))
+    caption = optimum_caption(at)
+    assert "smaller rate settles closer" in caption and "larger rate" not in caption, caption
+
+
 @pytest.mark.parametrize(("typed", "used", "bound"), [(5000.0, 1000.0, "largest"), (-3.0, 1e-4, "smallest")])
 def test_a_typed_rate_out_of_range_is_clamped_with_a_visible_message(typed, used, bound):
     at = new_app()

@@ -18,8 +18,12 @@ from cedash.runs.sweep import SAME_LOSS_SHARE, RateSuggestion, settled_at, sweep
 
 # A rise smaller than this share of the loss is rounding, not overshooting.
 RISE_TOLERANCE = 1e-9
-# "Still falling": the last tenth of the run took off more than this share of the final loss.
+# "Still falling": the last tenth of the run took off more than this share of the final loss, or more than
+# STILL_FALLING_PROGRESS of all it took off (a run so slow that it has barely started: a rate of 1e-4).
 STILL_FALLING_SHARE = 0.01
+STILL_FALLING_PROGRESS = 0.05
+# The fewest iterations the "train longer" button suggests.
+MIN_SUGGESTED_ITERS = 100
 # "Near chance": accuracy within this many points of always answering the most common class.
 CHANCE_MARGIN = 0.12
 # The rates "Show me a learning rate that is too big" tries, on the slider's 1-2-5 scale.
@@ -44,13 +48,15 @@ def loss_rises(curve: np.ndarray) -> int:
 
 
 def still_falling(result: RunResult) -> bool:
-    """True when the loss was still going down clearly over the last tenth of the iterations."""
+    """True when the loss was still going down clearly over the last tenth of the iterations (the last step, in
+    a run of fewer than 20): by a share of the loss, or by a share of all the run took off."""
     curve = result.loss_curve
-    if result.diverged_at is not None or len(curve) < 20:
-        return False
     tail = max(2, len(curve) // 10)
-    drop = curve[-tail] - curve[-1]
-    return bool(drop > STILL_FALLING_SHARE * max(curve[-1], 1e-12)) and loss_rises(curve[-tail:]) == 0
+    if result.diverged_at is not None or len(curve) < 2 or loss_rises(curve[-tail:]):
+        return False
+    drop, total = curve[-tail] - curve[-1], curve[0] - curve[-1]
+    rounding = RISE_TOLERANCE * max(abs(curve[0]), 1.0)
+    return bool(drop > STILL_FALLING_SHARE * max(curve[-1], 1e-12) or drop > STILL_FALLING_PROGRESS * total > rounding)
 
 
 def chance_accuracy(y: np.ndarray) -> float:
@@ -94,7 +100,7 @@ def run_hints(result: RunResult) -> list[Hint]:
             )
         )
     if still_falling(result):
-        more = min(result.config.max_iter * 4, 10_000)
+        more = min(max(result.config.max_iter * 4, MIN_SUGGESTED_ITERS), 10_000)
         hints.append(
             Hint(
                 "still_falling",
