@@ -168,15 +168,20 @@ def url_text(value) -> str:
     return str(value)
 
 
-def out_of_range_note(key: str, typed: float) -> tuple[float, str | None]:
-    """The value to use for a number typed into the ``key`` box, and a message when it had to be clamped."""
+def out_of_range_note(key: str, typed: float, high: float | None = None) -> tuple[float, str | None]:
+    """The value to use for a number typed into the ``key`` box, and a message when it had to be clamped.
+
+    ``high`` replaces the setting's upper bound where this server sets a lower one (``cedash.limits``).
+    """
     s = SETTINGS[key]
-    clamped = min(max(float(typed), s.low), s.high)
+    high = s.high if high is None else high
+    cast = int if s.kind == "int" else float
+    clamped = cast(min(max(float(typed), s.low), high))
     if clamped == typed:
         return clamped, None
-    bound = "largest" if typed > s.high else "smallest"
+    bound = "largest" if typed > high else "smallest"
     return clamped, (
-        f"{s.label} {typed:g} is outside the range {s.low:g} to {s.high:g}, so the {bound} value, {clamped:g}, is used."
+        f"{s.label} {typed:g} is outside the range {s.low:g} to {high:g}, so the {bound} value, {clamped:g}, is used."
     )
 
 

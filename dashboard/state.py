@@ -156,7 +156,13 @@ def widget(kind, key: str, **kwargs):
     """A settings widget bound to the URL, with the label, range and help text from dashboard.settings."""
     s = SETTINGS[key]
     keep(key)
-    if kind in (st.slider, st.number_input) and s.low is not None:
+    clamped_here = kind is st.number_input and s.low is not None and "on_change" not in kwargs
+    if clamped_here:
+        # Streamlit refuses a number out of the box's range with a red outline and the reason in a hover; the
+        # box takes any number instead, and clamp_typed brings it into range with a note under the box.
+        high = kwargs.pop("max_value", s.high)
+        kwargs.update(min_value=None, max_value=None, on_change=clamp_typed, args=(key, high))
+    elif kind in (st.slider, st.number_input) and s.low is not None:
         cast = int if s.kind == "int" else float
         kwargs.setdefault("min_value", cast(s.low))
         kwargs.setdefault("max_value", cast(s.high))
@@ -172,7 +178,17 @@ def widget(kind, key: str, **kwargs):
     if st.query_params.get(key) != text:
         st.query_params[key] = text
     remember(key)
+    if clamped_here and st.session_state.get(f"_note_{key}"):
+        st.warning(st.session_state[f"_note_{key}"], icon=":material/warning:")
     return value
+
+
+def clamp_typed(key: str, high: float) -> None:
+    """A number box's callback: a typed value out of range is replaced by the nearest bound, with a note."""
+    state = st.session_state
+    if state.get(key) is None:  # an emptied box: the value before stays
+        state[key] = state.get(f"_kept_{key}", SETTINGS[key].default)
+    state[key], state[f"_note_{key}"] = out_of_range_note(key, state[key], high)
 
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
@@ -207,6 +223,7 @@ def apply_change(change: dict) -> None:
     state = st.session_state
     for key, value in change.items():
         state[key] = value
+        state.pop(f"_note_{key}", None)
     if "lr" in change:
         state.lr_scale = nearest_scale_value(state.lr)
         state.lr_note = None

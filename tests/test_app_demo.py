@@ -81,6 +81,31 @@ def test_a_typed_rate_out_of_range_is_clamped_with_a_visible_message(typed, used
     assert not [t for t in texts(at.warning) if "outside the range" in t]
 
 
+@pytest.mark.parametrize(
+    ("key", "typed", "used", "bound"),
+    [
+        ("iters", 0, 1, "smallest"),
+        ("iters", 100_000, 10_000, "largest"),
+        ("n", 9, 10, "smallest"),
+        ("l2", 50.0, 10.0, "largest"),
+    ],
+)
+def test_every_number_box_takes_a_value_out_of_range_to_its_bound_with_a_visible_message(key, typed, used, bound):
+    """As the learning rate's box: never Streamlit's refusal, a red outline whose reason shows only on hover."""
+    at = new_app()
+    at.run()
+    at.number_input(key=key).set_value(typed).run()
+    assert_clean(at)
+    assert at.number_input(key=key).value == used == at.session_state[key]
+    label = SETTINGS[key].label
+    notes = [t for t in texts(at.warning) if t.startswith(f"{label} ")]
+    assert len(notes) == 1 and bound in notes[0] and f"{used:g}" in notes[0], texts(at.warning)
+    assert at.query_params[key] == str(used)
+    valid = SETTINGS[key].default
+    at.number_input(key=key).set_value(valid).run()
+    assert not [t for t in texts(at.warning) if t.startswith(f"{label} ")]
+
+
 def test_a_rate_of_100_is_accepted_and_trained():
     at = new_app({"lr": "100"})
     at.run()

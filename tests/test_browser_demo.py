@@ -441,6 +441,17 @@ def test_a_typed_rate_above_the_range_is_clamped_with_a_visible_message(page, ap
     assert_no_exception(page)
 
 
+def test_iterations_typed_above_the_range_are_clamped_with_a_visible_message(page, app_url):
+    """Every number box, not only the rate's: Streamlit's own refusal was a red outline, its reason in a hover."""
+    open_app(page, app_url)
+    type_number(page, "iters", "100000")
+    warning = alert_with(page, "Iterations 100000 is outside the range")
+    assert warning.is_visible() and "10000" in warning.inner_text()
+    expect(page.locator(".st-key-iters input[type=number]")).to_have_value("10000")
+    assert trace(charts(page)[LOSS], "train")["x"][-1] == 10_000
+    assert_no_exception(page)
+
+
 def test_the_too_big_button_picks_a_rate_at_which_the_loss_climbs(page, app_url):
     open_app(page, app_url)
     before = trace(charts(page)[LOSS], "train")["y"]
