@@ -14,6 +14,8 @@ CAPTIONS = {
     "The darker shades are where the model is more than 75% sure.",
     "boundary": "Colour shows how sure the model is of each class at every place in the plane; the black line is "
     "where it is exactly 50/50. Circles are training points, diamonds test points, and crosses mark mistakes.",
+    "regions": "Each class has its own colour, deeper where the model is surer of it; where two colours meet, its "
+    "answer changes. Circles are training points, diamonds test points, and crosses mark mistakes.",
 }
 
 # A gap this small (relative to the loss) is rounding in the solvers, not a difference a person can act on.

@@ -149,7 +149,9 @@ def main_charts(result, result_key) -> None:
     loss = run_cache().get_or_compute(("loss", result_key, log_y, best), lambda: loss_chart(result, log_y, best))[0]
     with right:
         chart(loss, "loss_chart")
-    st.caption(explain.CAPTIONS["boundary"] + " " + explain.CAPTIONS["loss"])
+    # With more than two classes there is no single 50/50 line: each class's region is shaded instead.
+    regions = explain.CAPTIONS["boundary" if len(result.classes) == 2 else "regions"]
+    st.caption(regions + " " + explain.CAPTIONS["loss"])
     if best is not None:
         found = run_facts(result, result_key)[1]
         st.caption(explain.optimum_caption(result.loss_curve[-1], best, {h.kind for h in found}))

@@ -59,6 +59,17 @@ def test_a_run_far_too_slow_or_short_says_so_and_the_button_trains_longer(query)
     assert figures(at)["Loss per iteration"]["data"][0]["y"][-1] < before
 
 
+@pytest.mark.parametrize(("dataset", "line"), [("moons", True), ("three blobs", False)])
+def test_the_boundary_caption_speaks_of_a_line_only_where_one_is_drawn(dataset, line):
+    at = new_app({"dataset": dataset})
+    at.run()
+    assert_clean(at)
+    caption = next(t for t in texts(at.caption) if t.startswith("Colour shows") or t.startswith("Each class has"))
+    assert ("black line" in caption) == line, caption
+    boundary = figures(at)["Decision boundary"]
+    assert any(t.get("mode") == "lines" and t.get("line", {}).get("color") == "black" for t in boundary["data"]) == line
+
+
 def test_an_overshooting_run_is_not_told_to_raise_the_rate():
     at = new_app({"lr": "50"})
     at.run()
