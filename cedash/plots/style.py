@@ -105,14 +105,17 @@ def marker_line(value: float, axis: str, text: str, color: str) -> tuple[dict, d
         "yref": "y" if axis == "y" else "y domain",
         "line": {"color": color, "dash": "dash", "width": 1.5},
     }
+    # At the right end for a level (a loss curve starts high on the left and crosses it there), on a white
+    # ground so that a curve passing behind it leaves the text readable.
     label = {
         "text": text,
         "showarrow": False,
-        "x": value if axis == "x" else 0,
+        "x": value if axis == "x" else 1,
         "y": value if axis == "y" else 1,
         "xref": shape["xref"],
         "yref": shape["yref"],
-        "xanchor": "left",
+        "xanchor": "left" if axis == "x" else "right",
         "yanchor": "bottom" if axis == "y" else "top",
+        "bgcolor": "rgba(255, 255, 255, 0.85)",
     }
     return shape, label
