@@ -47,7 +47,17 @@ def test_sweep_marks_divergence_and_suggests_the_best():
     names = [t.name for t in fig.data]
     assert names == ["final loss", "diverged", "best"]
     assert fig.layout.xaxis.type == "log"
-    assert len(insight_figures.sweep_curves_figure(result).data) == 8 + sum(d is not None for d in result.diverged_at)
+    curves = insight_figures.sweep_curves_figure(result)
+    assert len(curves.data) == 8 + sum(d is not None for d in result.diverged_at)
+    # One colour per rate, darker for smaller rates (viridis: brightness rises with the rate), and the legend
+    # under the plot, where a dozen entries cannot cover the title.
+    lines = [t for t in curves.data if t.mode == "lines"]
+    colours = [tuple(int(v) for v in t.line.color[4:-1].split(",")) for t in lines]
+    assert len(set(colours)) == len(lines)
+    order = np.argsort(result.learning_rates)
+    brightness = [sum(colours[i]) for i in order]
+    assert brightness == sorted(brightness), brightness
+    assert curves.layout.legend.yref == "container" and curves.layout.legend.y == 0
 
 
 def test_landscape_of_a_two_weight_model_passes_through_the_path(moons):

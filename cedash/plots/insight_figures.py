@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
 
 from cedash.plots.shown_data import MAX_POINTS, grid_inputs, input_grid, sample_indices, sample_note
 from cedash.plots.style import (
@@ -221,11 +222,12 @@ def compare_loss_figure(
     curves: dict[str, np.ndarray],
     title: str = "Loss per iteration, runs compared",
     diverged: dict[str, int | None] | None = None,
+    colors: list[str] | None = None,
 ) -> go.Figure:
-    """Several loss curves on one chart; diverged runs end with a cross."""
+    """Several loss curves on one chart; diverged runs end with a cross. ``colors`` replaces the run colours."""
     traces = []
     for n, (name, curve) in enumerate(curves.items()):
-        color = run_color(n)
+        color = colors[n] if colors else run_color(n)
         traces.append(
             dict(
                 type="scatter",
@@ -298,9 +300,23 @@ def sweep_figure(sweep) -> go.Figure:
 
 
 def sweep_curves_figure(sweep) -> go.Figure:
-    names = {f"lr {r:.3g}": c for r, c in zip(sweep.learning_rates, sweep.loss_curves, strict=True)}
-    diverged = {f"lr {r:.3g}": d for r, d in zip(sweep.learning_rates, sweep.diverged_at, strict=True)}
-    fig = compare_loss_figure(names, "Learning-rate sweep: loss curves", diverged)
+    """Every swept rate's loss curve, coloured from dark (smallest rate) to light (largest), legend below.
+
+    The rates are ordered, so one colour scale shows the order; the run colours repeat after eight and made
+    0.001 and 0.8 the same blue. A legend of a dozen rates above the plot wrapped over the title.
+    """
+    rates = np.asarray(sweep.learning_rates)
+    names = {f"lr {r:.3g}": c for r, c in zip(rates, sweep.loss_curves, strict=True)}
+    diverged = {f"lr {r:.3g}": d for r, d in zip(rates, sweep.diverged_at, strict=True)}
+    rank = np.argsort(np.argsort(rates))
+    shades = sample_colorscale("Viridis", list(rank / max(len(rates) - 1, 1) * 0.9))  # 0.9: no pale yellow
+    fig = compare_loss_figure(names, "Learning-rate sweep: loss curves", diverged, colors=shades)
+    rows = -(-len(names) // 2)  # two to a row on a phone, the narrowest
+    fig.update_layout(
+        height=380 + 21 * rows,
+        margin={"b": 60 + 21 * rows},
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "yref": "container", "y": 0, "yanchor": "bottom"},
+    )
     fig.update_yaxes(type="log")
     return fig
 
