@@ -191,6 +191,47 @@ def turn_on_play(page) -> None:
     expect(switch(page, "play")).to_be_checked()
 
 
+# The boxes of Play's controls and of the axis titles near them, in the page's pixels.
+PLAY_CONTROL_BOXES_JS = """
+(selector) => {
+  const gd = document.querySelector(selector);
+  const box = (el) => { if (!el) return null; const r = el.getBoundingClientRect();
+                        return r.width && r.height ? [r.left, r.top, r.right, r.bottom] : null; };
+  return {
+    buttons: box(gd.querySelector('.updatemenu-container')),
+    slider: box(gd.querySelector('.slider-container')),
+    x1_title: box(gd.querySelector('.g-xtitle')),
+    iteration_title: box(gd.querySelector('.g-x2title')),
+  };
+}
+"""
+
+
+@pytest.mark.parametrize("size", ["wide", "phone"])
+def test_plays_controls_overlap_neither_each_other_nor_the_axis_titles(browser, app_url, size):
+    page = new_page(browser)
+    try:
+        if size == "phone":
+            page.set_viewport_size(PHONE)
+        page.goto(f"{app_url}/?play=true")
+        page.wait_for_selector(APP_IDLE, timeout=LOAD_TIMEOUT_MS)
+        selector = chart_of("play_chart_phone" if size == "phone" else "play_chart")
+        page.locator(selector).wait_for(timeout=LOAD_TIMEOUT_MS)
+        boxes = page.evaluate(PLAY_CONTROL_BOXES_JS, selector)
+        assert all(boxes.values()), boxes
+
+        def overlap(a, b) -> bool:
+            return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+        names = list(boxes)
+        for i, a in enumerate(names):
+            for b in names[i + 1 :]:
+                assert not overlap(boxes[a], boxes[b]), f"{a} overlaps {b}: {boxes}"
+        assert_no_exception(page)
+    finally:
+        page.context.close()
+
+
 def test_play_advances_frames_and_ends_on_the_trained_loss_curve(page, app_url):
     open_app(page, app_url)
     trained = trace(charts(page)[LOSS], "train")["y"]

@@ -157,8 +157,12 @@ def _point_traces(result: RunResult, axes: tuple[int, int]) -> list:
     return traces
 
 
-def _controls(iterations: np.ndarray, below_px: float) -> dict:
-    """Play and Pause buttons and a step slider ``below_px`` under the lowest chart."""
+def _controls(iterations: np.ndarray, below: float, row: float, stacked: bool) -> dict:
+    """Play and Pause buttons and a step slider ``below`` (a share of the plot's height) under the lowest chart.
+
+    Side by side, the slider follows the buttons on their row; stacked (a phone), the figure is too narrow for
+    both, and the slider takes the whole width one ``row`` lower.
+    """
     # Only line and outline traces move, so a frame needs no redraw of the figure (see the module's note).
     play = {"frame": {"duration": FRAME_MS, "redraw": False}, "transition": {"duration": 0}, "fromcurrent": False}
     pause = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate", "transition": {"duration": 0}}
@@ -174,7 +178,7 @@ def _controls(iterations: np.ndarray, below_px: float) -> dict:
                 "type": "buttons",
                 "direction": "left",
                 "x": 0.0,
-                "y": -below_px,
+                "y": -below,
                 "xanchor": "left",
                 "yanchor": "top",
                 "pad": {"t": 0, "r": 8},
@@ -186,9 +190,9 @@ def _controls(iterations: np.ndarray, below_px: float) -> dict:
         "sliders": [
             {
                 "active": len(iterations) - 1,
-                "x": 0.2,
-                "len": 0.8,
-                "y": -below_px,
+                "x": 0.0 if stacked else 0.2,
+                "len": 1.0 if stacked else 0.8,
+                "y": -(below + row) if stacked else -below,
                 "yanchor": "top",
                 "currentvalue": {"prefix": "iteration ", "font": {"size": 13}},
                 "pad": {"t": 0},
@@ -274,8 +278,8 @@ def _frame(traces: list[dict], iteration) -> dict:
 
 # Side by side (a wide screen), or the boundary above the loss (a phone): (height, axes domains).
 ARRANGEMENTS = {
-    False: (470, {"x": [0.0, 0.52], "y": [0.0, 1.0], "x2": [0.6, 1.0], "y2": [0.0, 1.0]}),
-    True: (780, {"x": [0.0, 1.0], "y": [0.4, 1.0], "x2": [0.0, 1.0], "y2": [0.0, 0.24]}),
+    False: (480, {"x": [0.0, 0.52], "y": [0.0, 1.0], "x2": [0.6, 1.0], "y2": [0.0, 1.0]}),
+    True: (840, {"x": [0.0, 1.0], "y": [0.4, 1.0], "x2": [0.0, 1.0], "y2": [0.0, 0.24]}),
 }
 
 
@@ -288,9 +292,11 @@ def _play_layout(
     names = [plain(result.train.feature_names[a]) for a in axes]
     top = float(max(curve.max(), curve[0])) * 1.05
     height, domain = ARRANGEMENTS[stacked]
-    margin = {"l": 60, "r": 20, "t": 50, "b": 130}
-    # The controls sit 60 px under the plot area whatever its height: under the axis titles, inside the margin.
-    below = 60 / (height - margin["t"] - margin["b"])
+    margin = {"l": 60, "r": 20, "t": 50, "b": 190 if stacked else 140}
+    # The controls sit 72 px under the plot area whatever its height: clear of the axis titles (about 50 px
+    # down), inside the margin. A row of controls is 50 px.
+    plot_px = height - margin["t"] - margin["b"]
+    below, row = 72 / plot_px, 50 / plot_px
     look = layout(
         "Watch it learn: the boundary and the loss",
         names[0],
@@ -315,7 +321,7 @@ def _play_layout(
         # keeps a phone's narrow figure from stacking a legend over its title.
         margin=margin,
         showlegend=False,
-        **_controls(iterations, below),
+        **_controls(iterations, below, row, stacked),
     )
     held = held_note(result, axes)
     if held:
