@@ -10,7 +10,7 @@ from cedash.data.dataset import DataError
 from cedash.plots import insight_figures, training_figures
 from cedash.plots.style import plain
 from cedash.runs.advice import suggest_rate
-from cedash.runs.compare import MAX_PINNED, comparison_table, race_configs, run_label
+from cedash.runs.compare import MAX_PINNED, SHARE_COLUMNS, comparison_table, race_configs, run_label
 from cedash.runs.experiment import check_work, run
 from cedash.runs.landscape import loss_landscape, weight_names, weight_path
 from cedash.runs.pointwise import point_losses
@@ -226,7 +226,10 @@ def compare_tab(result, data_name: str) -> None:
     curves = {name: r.loss_curve for name, r in runs.items()}
     diverged = {name: r.diverged_at for name, r in runs.items()}
     chart(insight_figures.compare_loss_figure(curves, diverged=diverged), "compare_loss")
-    st.dataframe(comparison_table(runs), width="stretch")
+    table = comparison_table(runs)
+    formats = {c: st.column_config.NumberColumn(format="percent") for c in SHARE_COLUMNS if c in table}
+    formats.update({c: st.column_config.NumberColumn(format="%.4f") for c in table if "loss" in c})
+    st.dataframe(table, width="stretch", column_config=formats)
     names = list(runs)
     shown = set()
     for row in range(0, len(names), 3):

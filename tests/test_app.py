@@ -434,8 +434,8 @@ def test_pinned_runs_are_compared_and_survive_reruns(app):
     names = [t["name"] for t in figs["Loss per iteration, runs compared"]["data"]]
     assert names == ["moons: gd, lr 0.1, 500 it", "moons: gd, lr 1, 500 it", "now: moons: adam, lr 1, 500 it"]
     table = app.dataframe[0].value
-    assert list(table["learning_rate"]) == [0.1, 1.0, 1.0]
-    assert list(table["optimizer"]) == ["gd", "gd", "adam"]
+    assert list(table["learning rate"]) == [0.1, 1.0, 1.0]
+    assert list(table["optimiser"]) == ["gd", "gd", "adam"]
     first = next(iter(app.session_state["pinned"]))
     app.button(key=f"unpin_{first}").click().run()
     assert len(app.session_state["pinned"]) == 1

@@ -170,8 +170,11 @@ def test_confusion_and_comparison_table():
     }
     table = comparison_table(runs)
     assert list(table.index) == ["slow", "fast"]
-    assert "learning_rate" in table.columns and "optimizer" not in table.columns
+    # Named as the page names its settings, only the ones that differ.
+    assert "learning rate" in table.columns and "optimiser" not in table.columns and "iterations" not in table.columns
+    assert not [c for c in table.columns if "_" in c], list(table.columns)
     assert table.loc["fast", "final train loss"] < table.loc["slow", "final train loss"]
+    assert set(table["diverged"]) == {"no"}
     assert set(race_configs(RunConfig(batch_size=8))) == {"gd", "momentum", "nesterov", "adam"}
     assert all(c.batch_size is None for c in race_configs(RunConfig(batch_size=8)).values())
 

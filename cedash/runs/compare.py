@@ -21,12 +21,30 @@ def run_label(result, data_name: str) -> str:
     return label
 
 
+# RunConfig's fields as the page's settings name them.
+SETTING_NAMES = {
+    "learning_rate": "learning rate",
+    "max_iter": "iterations",
+    "optimizer": "optimiser",
+    "momentum": "momentum",
+    "batch_size": "batch size",
+    "alpha": "L2 penalty",
+    "fit_intercept": "intercept",
+    "standardize": "standardise",
+    "degree": "feature degree",
+    "test_size": "test share",
+    "seed": "seed",
+}
+# The result columns whose values are shares, shown as percentages.
+SHARE_COLUMNS = ("train accuracy", "test accuracy")
+
+
 def comparison_table(runs: dict) -> pd.DataFrame:
-    """One row per run: the settings that differ between runs, then the results."""
+    """One row per run: the settings that differ between runs (named as on the page), then the results."""
     rows = []
     for label, result in runs.items():
         s = result.summary()
-        row = {"run": label, **result.config.to_dict()}
+        row = {"run": label, **{SETTING_NAMES.get(k, k): v for k, v in result.config.to_dict().items()}}
         row.update(
             {
                 "final train loss": s["train_loss"],
@@ -34,13 +52,13 @@ def comparison_table(runs: dict) -> pd.DataFrame:
                 "train accuracy": s["train_accuracy"],
                 "test accuracy": s.get("test_accuracy"),
                 "iterations run": s["n_iter"],
-                "diverged at": None if s["diverged"] is False else s["diverged"],
-                "fit ms": round(1000 * s["fit_seconds"], 1),
+                "diverged": "no" if s["diverged"] is False else f"at iteration {s['diverged']}",
+                "fit time (ms)": round(1000 * s["fit_seconds"], 1),
             }
         )
         rows.append(row)
     frame = pd.DataFrame(rows).set_index("run")
-    settings = list(runs[next(iter(runs))].config.to_dict()) if runs else []
+    settings = [SETTING_NAMES.get(k, k) for k in runs[next(iter(runs))].config.to_dict()] if runs else []
     varying = [c for c in settings if frame[c].astype(str).nunique() > 1]
     results = [c for c in frame.columns if c not in settings]
     return frame[varying + results]
