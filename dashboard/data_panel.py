@@ -13,6 +13,7 @@ from cedash.data.csv_reader import read_csv, read_raw
 from cedash.data.dataset import DataError, Dataset
 from cedash.data.table import add_row, drop_row, frame_to_dataset
 from cedash.plots.editing import GRID_ROW, clicked_point, editable_boundary_figure
+from cedash.plots.shown_data import default_axes
 from cedash.runs import export
 from dashboard.state import (
     CHART_CONFIG,
@@ -282,7 +283,8 @@ def chart_axes(data: Dataset) -> tuple[int, int] | None:
     if data.n_features == 2:
         state.axes = (0, 1)
         return state.axes
-    for key, default in (("fx", names[0]), ("fy", names[1])):
+    first, second = default_axes(data.X)
+    for key, default in (("fx", names[first]), ("fy", names[second])):
         keep(key)
         if state.get(key) not in names:
             linked = st.query_params.get(key)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from apptest_helpers import assert_clean, figures, new_app, texts
@@ -87,6 +89,16 @@ def test_a_role_can_be_changed_and_gaps_filled(table_app):
     assert_clean(at)
     notes = " ".join(texts(at.caption))
     assert "filled" in notes and "dropped" not in notes
+
+
+def test_the_chart_starts_on_two_inputs_that_spread_the_points_and_holds_the_rest_in_plain_numbers(table_app):
+    """Not the yes/no column (every point on one of two lines): age and income, the first two with many values."""
+    at = table_app
+    assert (at.selectbox(key="fx").value, at.selectbox(key="fy").value) == ("age", "income")
+    at.selectbox(key="fy").set_value("smoker=yes").run()
+    subtitle = figures(at)[BOUNDARY]["layout"]["title"]["subtitle"]["text"]
+    mean = re.search(r"income at its mean ([\d,.]+)", subtitle)
+    assert mean and "," in mean.group(1) and "e+" not in subtitle, subtitle
 
 
 def test_the_chart_axes_can_be_any_two_inputs_and_the_rest_are_held(table_app):

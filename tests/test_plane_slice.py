@@ -6,6 +6,7 @@ import pytest
 from cedash.config import RunConfig
 from cedash.data.builtin_datasets import load_dataset
 from cedash.data.csv_reader import read_csv
+from cedash.plots.shown_data import default_axes
 from cedash.runs.experiment import run
 from cedash.runs.plane_slice import plane_slice
 
@@ -62,3 +63,10 @@ def test_the_slice_of_a_many_input_numeric_set_holds_the_others_at_their_means()
     assert len(s.held) == 2 and all("at its mean" in h for h in s.held)
     with pytest.raises(ValueError, match="two different inputs"):
         plane_slice(result, (1, 1))
+
+
+def test_the_default_axes_are_the_first_two_inputs_with_more_than_two_values():
+    binary, spread = np.array([0.0, 1.0, 1.0, 0.0]), np.array([1.0, 2.5, 7.0, 3.0])
+    assert default_axes(np.column_stack([binary, spread, binary, spread * 2])) == (1, 3)
+    assert default_axes(np.column_stack([binary, binary, spread])) == (2, 0)
+    assert default_axes(np.column_stack([binary, 1 - binary])) == (0, 1)

@@ -61,3 +61,15 @@ def held_note(result: RunResult, axes: tuple[int, int] = (0, 1)) -> str | None:
     if result.train.n_features <= 2:
         return None
     return plane_slice(result, axes).caption()
+
+
+def default_axes(X: np.ndarray) -> tuple[int, int]:
+    """The two inputs a chart of the plane shows first: the first two that take more than two values.
+
+    A yes/no or category input (0/1) as an axis puts every point on one of two lines; the age or the income
+    of a table spreads them out. Inputs with two values or fewer make up the pair only when needed.
+    """
+    spread = [k for k in range(X.shape[1]) if np.unique(X[:, k]).size > 2]
+    rest = [k for k in range(X.shape[1]) if k not in spread]
+    first, second = (spread + rest)[:2]
+    return first, second

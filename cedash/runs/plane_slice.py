@@ -50,6 +50,11 @@ def _category_groups(result: RunResult) -> list[tuple[str, list[int], tuple[str,
     return groups
 
 
+def _plain_number(value: float) -> str:
+    """A number as a person writes it: 57,210 rather than 5.72e+04."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+
+
 def plane_slice(result: RunResult, axes: tuple[int, int] = (0, 1)) -> PlaneSlice:
     """The slice through ``result``'s model along inputs ``axes``, the others at typical training values."""
     X = result.train.X
@@ -78,5 +83,5 @@ def plane_slice(result: RunResult, axes: tuple[int, int] = (0, 1)) -> PlaneSlice
             held.append(f"{column} = {values[top] if top < len(values) else names[members[top]]}")
     for k in range(X.shape[1]):
         if k not in (i, j) and k not in grouped:
-            held.append(f"{names[k]} at its mean {base[k]:.3g}")
+            held.append(f"{names[k]} at its mean {_plain_number(base[k])}")
     return PlaneSlice((i, j), base, tuple(held))
