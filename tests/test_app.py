@@ -395,9 +395,9 @@ def test_landscape_draws_the_path_over_two_chosen_weights(app):
     assert land["layout"]["xaxis"]["title"]["text"] == "weight of x1"
     names = [t.get("name") for t in land["data"]]
     assert "gradient descent: start" in names and "gradient descent: end" in names
-    app.selectbox(key="land_b").set_value("bias").run()
+    app.selectbox(key="land_b").set_value("intercept").run()
     assert_clean(app)
-    assert figures(app)["Loss landscape"]["layout"]["yaxis"]["title"]["text"] == "bias"
+    assert figures(app)["Loss landscape"]["layout"]["yaxis"]["title"]["text"] == "intercept"
 
 
 def test_points_tab_shows_per_point_loss(app):

@@ -72,13 +72,21 @@ def test_landscape_of_a_two_weight_model_passes_through_the_path(moons):
     at_path = _losses(X, y, 1, np.zeros(3), 0, 1, land.path[:, 0], land.path[:, 1], 0.0)  # w1, w2, b = 0
     np.testing.assert_allclose(at_path, result.loss_curve[land.path_iterations], rtol=1e-12)
     assert land.loss.min() <= result.loss_curve[-1] + 1e-9
+    # A single path is drawn white on the contours: a white legend swatch would be invisible, so it has none.
+    fig = insight_figures.landscape_figure(land)
+    in_legend = [t for t in fig.data if t.showlegend is not False and t.type == "scatter"]
+    assert not [t for t in in_legend if t.line.color == "white" or t.marker.color == "white"]
+    two = insight_figures.landscape_figure(
+        land, {"a": (land.path_iterations, land.path), "b": (land.path_iterations, land.path)}
+    )
+    assert [t.name for t in two.data if t.showlegend is not False and t.type == "scatter"] == ["a", "b"]
 
 
 def test_landscape_names_and_errors():
     result = run(load_dataset("three blobs", n_samples=90), RunConfig(max_iter=30))
     names = weight_names(result.model, result.feature_map.feature_names_)
     assert names[:2] == ["weight of x1 for class 0", "weight of x2 for class 0"]
-    assert names[-1] == "bias for class 2" and len(names) == 9
+    assert names[-1] == "intercept for class 2" and len(names) == 9
     with pytest.raises(ValueError, match="two different"):
         loss_landscape(result, 3, 3)
     iters, path = weight_path(result.model, 0, 8)
@@ -192,7 +200,7 @@ def test_weights_figure_at_an_iteration(moons):
     fig = insight_figures.weights_figure(result, 0)
     np.testing.assert_array_equal(fig.data[0].y, 0.0)
     assert fig.layout.title.text == "Weights at iteration 0"
-    assert list(fig.data[0].x) == ["weight of x1", "weight of x2", "bias"]
+    assert list(fig.data[0].x) == ["weight of x1", "weight of x2", "intercept"]
 
 
 def test_sweeps_and_races_are_bounded_as_many_runs():

@@ -56,8 +56,9 @@ def landscape_figure(
     fig = go.Figure(_loss_contours(land))
     paths = paths or {"gradient descent": (land.path_iterations, land.path)}
     for n, (name, (iters, pts)) in enumerate(paths.items()):
+        # One path is white, to stand out on the contours; the caption names it, as a legend swatch would vanish.
         color = run_color(n) if len(paths) > 1 else "white"
-        for trace in _descent_path(name, iters, pts, color):
+        for trace in _descent_path(name, iters, pts, color, legend=len(paths) > 1):
             fig.add_trace(trace)
     if marker_iteration is not None:
         iters, pts = next(iter(paths.values()))
@@ -83,7 +84,7 @@ def _loss_contours(land: Landscape) -> go.Contour:
     )
 
 
-def _descent_path(name: str, iters: np.ndarray, pts: np.ndarray, color: str) -> list[go.Scatter]:
+def _descent_path(name: str, iters: np.ndarray, pts: np.ndarray, color: str, legend: bool = True) -> list[go.Scatter]:
     """One path through the weights: the line, a dot at its start and a star at its end."""
     return [
         go.Scatter(
@@ -91,6 +92,7 @@ def _descent_path(name: str, iters: np.ndarray, pts: np.ndarray, color: str) -> 
             y=pts[:, 1],
             mode="lines+markers",
             name=plain(name),
+            showlegend=legend,
             customdata=iters,
             line={"color": color, "width": 2},
             marker={"size": 4, "color": color},

@@ -3,7 +3,7 @@
 Every other weight is held at its final value, so the slice passes through the
 end of the path. Weights are named after their features, as the user sees them:
 "weight of x1" for a sigmoid model, "weight of x1 for class c" for softmax, and
-"bias" or "bias for class c" for the intercept.
+"intercept" or "intercept for class c", as the page names the setting that adds it.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def weight_names(model, feature_names) -> list[str]:
     for c in range(k):
         suffix = "" if k == 1 else f" for class {model.classes_[c]}"
         names += [f"weight of {f}{suffix}" for f in feature_names]
-    names += ["bias"] if k == 1 else [f"bias for class {model.classes_[c]}" for c in range(k)]
+    names += ["intercept"] if k == 1 else [f"intercept for class {model.classes_[c]}" for c in range(k)]
     return names
 
 
