@@ -7,6 +7,8 @@ import pytest
 from apptest_helpers import all_finite, assert_clean, figure_bytes, figures, new_app, texts
 
 from cedash.data.builtin_datasets import dataset_names
+from cedash.plots.play import frame_iterations
+from dashboard.learning_views import REPLAY_FRAMES
 from dashboard.settings import SETTINGS
 from dashboard.training_view import BOUNDARY_RESOLUTION
 
@@ -343,8 +345,18 @@ def test_replay_redraws_boundary_loss_marker_and_weights_at_an_iteration(app):
     assert "Weights at iteration 250" in figures(app)
     # Moving the slider does not retrain: the run comes from the cache.
     assert app.session_state["last_run_cached"] is True
+    app.slider(key="replay_iter").set_value(0).run()
     app.button(key="replay_play").click().run()
     assert app.session_state["replay_playing"] is True
+    assert_clean(app)
+    # Each tick of the player shows the next of Play's log-spaced iterations, to the last, and stops there.
+    shown = [app.session_state["replay_iter"]]
+    while app.session_state["replay_playing"] and len(shown) < 100:
+        app.run()
+        shown.append(app.session_state["replay_iter"])
+    assert shown[0] > 0 and shown == sorted(shown) and shown[-1] == 500
+    assert set(shown) <= set(frame_iterations(500, REPLAY_FRAMES).tolist()) and len(set(shown)) <= REPLAY_FRAMES
+    assert shown[len(shown) // 2] < 100, shown  # half the frames in the first fifth: where the model changes
     assert_clean(app)
 
 
