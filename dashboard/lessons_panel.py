@@ -236,7 +236,11 @@ def _step_text(step: Step, result, data_key: str) -> dict | None:
         return None
     intro = render(step.text, start_numbers, start_numbers)
     st.markdown(literal(intro) if intro is not None else literal(step.text))
-    st.markdown(f":material/touch_app: **Try this:** {literal(step.task)}")
+    task = literal(step.task)
+    if "sidebar" in step.task:
+        # Presenter view and a phone fold the sidebar away: say where it is.
+        task += " (A folded sidebar opens with the » button at the top left.)"
+    st.markdown(f":material/touch_app: **Try this:** {task}")
     if result is None:
         return None
     found = reply_for(step, _now_numbers(result, data_key), start_numbers)
