@@ -24,13 +24,8 @@ def model_settings(degree: int) -> RunConfig:
         on_change=sync_lr_from_scale,
         format_func=lambda v: f"{v:g}",
     )
-    # No bounds on the box itself: Streamlit refuses an out-of-range number silently, and the user must be
-    # told why their rate was not used. sync_scale_from_lr clamps it and leaves a note.
-    lr = widget(
-        st.number_input, "lr", format="%.6g", step=None, min_value=None, max_value=None, on_change=sync_scale_from_lr
-    )
-    if st.session_state.get("lr_note"):
-        st.warning(st.session_state.lr_note, icon=":material/warning:")
+    # Clamped into range with a note, as every number box (state.widget); then the slider follows.
+    lr = widget(st.number_input, "lr", then=sync_scale_from_lr, format="%.6g", step=None)
     iters = widget(st.number_input, "iters", step=100, max_value=min(SETTINGS["iters"].high, LIMITS.max_iter))
     c1, c2 = st.columns(2)
     with c1:

@@ -152,16 +152,19 @@ def starting_value(kind, key: str, options=None, min_value=None, max_value=None)
     return {"value": current}
 
 
-def widget(kind, key: str, **kwargs):
-    """A settings widget bound to the URL, with the label, range and help text from dashboard.settings."""
+def widget(kind, key: str, then=None, **kwargs):
+    """A settings widget bound to the URL, with the label, range and help text from dashboard.settings.
+
+    A number box with a range is clamped by ``clamp_typed``, which calls ``then`` after a value is typed.
+    """
     s = SETTINGS[key]
     keep(key)
-    clamped_here = kind is st.number_input and s.low is not None and "on_change" not in kwargs
+    clamped_here = kind is st.number_input and s.low is not None
     if clamped_here:
         # Streamlit refuses a number out of the box's range with a red outline and the reason in a hover; the
         # box takes any number instead, and clamp_typed brings it into range with a note under the box.
         high = kwargs.pop("max_value", s.high)
-        kwargs.update(min_value=None, max_value=None, on_change=clamp_typed, args=(key, high))
+        kwargs.update(min_value=None, max_value=None, on_change=clamp_typed, args=(key, high, then))
     elif kind in (st.slider, st.number_input) and s.low is not None:
         cast = int if s.kind == "int" else float
         kwargs.setdefault("min_value", cast(s.low))
@@ -183,12 +186,14 @@ def widget(kind, key: str, **kwargs):
     return value
 
 
-def clamp_typed(key: str, high: float) -> None:
+def clamp_typed(key: str, high: float, then=None) -> None:
     """A number box's callback: a typed value out of range is replaced by the nearest bound, with a note."""
     state = st.session_state
     if state.get(key) is None:  # an emptied box: the value before stays
         state[key] = state.get(f"_kept_{key}", SETTINGS[key].default)
     state[key], state[f"_note_{key}"] = out_of_range_note(key, state[key], high)
+    if then is not None:
+        then()
 
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
@@ -225,17 +230,14 @@ def apply_change(change: dict) -> None:
         state[key] = value
         state.pop(f"_note_{key}", None)
     if "lr" in change:
-        state.lr_scale = nearest_scale_value(state.lr)
-        state.lr_note = None
+        sync_scale_from_lr()
 
 
 def sync_lr_from_scale():
     st.session_state.lr = float(st.session_state.lr_scale)
-    st.session_state.lr_note = None
+    st.session_state.pop("_note_lr", None)
 
 
 def sync_scale_from_lr():
-    """After a rate is typed: clamp it into range with a visible note, and move the slider to match."""
-    state = st.session_state
-    state.lr, state.lr_note = out_of_range_note("lr", state.lr)
-    state.lr_scale = nearest_scale_value(state.lr)
+    """After a rate is typed (and clamped) or set: move the slider to match."""
+    st.session_state.lr_scale = nearest_scale_value(st.session_state.lr)
