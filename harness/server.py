@@ -37,11 +37,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def streamlit_args(port: int) -> list[str]:
+def streamlit_args(port: int, script: str = "app.py") -> list[str]:
     """The arguments after ``streamlit``: no file watcher, no browser, no usage statistics."""
     return [
         "run",
-        "app.py",
+        script,
         "--server.port",
         str(port),
         "--server.headless",
