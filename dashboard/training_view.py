@@ -119,10 +119,33 @@ def loss_chart(result, log_y: bool, best):
     return fig
 
 
-def main_charts(result, result_key) -> None:
+def play_switch(found, disabled: bool) -> bool:
+    """The Play switch and, beside it, each hint's button, with the hint as its tooltip.
+
+    The hints' boxes come after the charts and their captions, below the first screen of a laptop; their
+    buttons are here too, above the charts where the result of a change is watched, in the row the switch
+    leaves empty.
+    """
+    if not found:
+        return widget(st.toggle, "play", disabled=disabled)
+    with st.container(horizontal=True, vertical_alignment="center", gap="medium", key="play_row"):
+        playing = widget(st.toggle, "play", disabled=disabled)
+        for hint in found:
+            st.button(
+                hint.action,
+                key=f"hint_now_{hint.kind}",
+                icon=":material/lightbulb:",
+                help=hint.text,
+                on_click=apply_change,
+                args=(hint.change,),
+            )
+    return playing
+
+
+def main_charts(result, result_key, found=()) -> None:
     """The boundary and the loss side by side, or, with Play on, the same two animated in one figure."""
     axes = st.session_state.get("axes")
-    playing = widget(st.toggle, "play", disabled=axes is None)
+    playing = play_switch(found, disabled=axes is None)
     if playing and axes is not None:
         # Side by side on a wide screen, stacked on a phone: the page shows the one that fits (state.PAGE_CSS).
         both = run_cache().get_or_compute(("play", result_key, axes), lambda: play_figures(result, axes=axes))[0]
@@ -207,7 +230,7 @@ def show_results(result, result_key, data) -> None:
     message = explain.divergence_message(result)
     if message:
         st.warning(message, icon=":material/warning:")
-    main_charts(result, result_key)
+    main_charts(result, result_key, found)
     hints(result, data, found)
 
     widget(st.toggle, "logy")

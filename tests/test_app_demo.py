@@ -27,6 +27,27 @@ def test_circles_at_degree_1_say_a_line_is_not_enough_and_the_button_curves_the_
     assert not any("straight line cannot separate" in t for t in hint_texts(at))
 
 
+def test_each_hints_button_is_also_beside_the_play_switch_above_the_charts():
+    at = new_app({"dataset": "circles", "lr": "1"})
+    at.run()
+    assert_clean(at)
+    quick = at.button(key="hint_now_straight_line")
+    assert quick.label == "Raise the feature degree to 2"
+    assert "straight line cannot separate" in quick.proto.help
+    quick.click().run()
+    assert_clean(at)
+    assert at.slider(key="degree").value == 2
+    assert not [b for b in at.button if b.key and b.key.startswith("hint_now_")]
+
+
+def test_the_default_page_has_no_hint_beside_the_play_switch():
+    at = new_app()
+    at.run()
+    assert_clean(at)
+    assert not [b for b in at.button if b.key and b.key.startswith("hint_now_")]
+    assert at.toggle(key="play").value is False
+
+
 def test_the_too_big_button_uses_the_first_rate_that_makes_the_loss_climb():
     at = new_app()
     at.run()

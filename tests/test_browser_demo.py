@@ -8,6 +8,7 @@ from the DOM by the ``st-key-<key>`` class Streamlit puts on each keyed element.
 from __future__ import annotations
 
 import json
+import re
 import urllib.parse
 
 import numpy as np
@@ -69,6 +70,26 @@ def test_boundary_and_loss_are_whole_on_the_first_screen_at_1366x768(page, app_u
     # The rate is reachable on the same screen: its box is in the sidebar's first viewport.
     rate = sidebar(page).get_by_label("Learning rate", exact=True).bounding_box()
     assert rate is not None and rate["y"] + rate["height"] <= size["height"], rate
+    assert_no_exception(page)
+
+
+def test_a_hints_button_is_beside_play_on_the_first_screen_and_the_charts_stay_whole(page, app_url):
+    # Circles at feature degree 1: no straight line separates them, and the hint says so.
+    open_app(page, app_url, "?dataset=circles&lr=1")
+    wait_for_main_charts(page)
+    size = page.viewport_size
+    button = page.locator(".st-key-hint_now_straight_line").get_by_role("button", name="Raise the feature degree to 2")
+    placed, play, boundary = button.bounding_box(), box_of(page, "play"), box_of(page, "boundary_chart")
+    # In the row of the Play switch, above the charts, and both charts still whole on the screen.
+    assert abs((placed["y"] + placed["height"] / 2) - (play["y"] + play["height"] / 2)) < 8, (placed, play)
+    assert placed["x"] > play["x"] and placed["y"] + placed["height"] <= boundary["y"], (placed, boundary)
+    for key in ("boundary_chart", "loss_chart"):
+        box = box_of(page, key)
+        assert box["y"] + box["height"] <= size["height"], (key, box, size)
+    with rerun(page):
+        button.click()
+    expect(page).to_have_url(re.compile(r"[?&]degree=2(&|$)"))
+    expect(page.locator(".st-key-hint_now_straight_line")).to_have_count(0)
     assert_no_exception(page)
 
 
