@@ -7,6 +7,7 @@ from dataclasses import replace
 import streamlit as st
 
 from cedash.data.dataset import DataError
+from cedash.model.optimizers import OPTIMIZER_NAMES
 from cedash.plots import insight_figures, training_figures
 from cedash.plots.play import frame_iterations
 from cedash.plots.style import plain
@@ -166,8 +167,9 @@ def optimizer_tab(data, config, result, result_key) -> None:
     fp = fingerprint(data)
     for name, cfg in races.items():
         runs[name] = cached((fp, cfg), lambda cfg=cfg: run(data, cfg, limits=LIMITS))
-    curves = {name: r.loss_curve for name, r in runs.items()}
-    diverged = {name: r.diverged_at for name, r in runs.items()}
+    # Named in the charts as on the page; the runs stay keyed by the short names.
+    curves = {OPTIMIZER_NAMES[name]: r.loss_curve for name, r in runs.items()}
+    diverged = {OPTIMIZER_NAMES[name]: r.diverged_at for name, r in runs.items()}
     chart(insight_figures.compare_loss_figure(curves, "Optimiser race: loss per iteration", diverged), "race_loss")
     optimum = best_possible(result, result_key)
     if optimum is not None and optimum.note is None:
@@ -178,7 +180,7 @@ def optimizer_tab(data, config, result, result_key) -> None:
             "converges at a steady rate; the steeper the line, the faster."
         )
     gd = runs["gd"]
-    paths = {name: weight_path(r.model, 0, 1) for name, r in runs.items()}
+    paths = {OPTIMIZER_NAMES[name]: weight_path(r.model, 0, 1) for name, r in runs.items()}
     land = cached(
         ("race landscape", fp, race_configs(config)["gd"]),
         lambda: loss_landscape(gd, 0, 1, include=[p for _, p in paths.values()]),

@@ -87,8 +87,9 @@ SETTINGS: dict[str, Setting] = {
             "optimizer",
             "Optimiser",
             D.optimizer,
-            "The rule that turns the gradient into a step. 'gd' is plain "
-            "gradient descent; momentum and Nesterov build up speed; Adam adapts the step per weight.",
+            "The rule that turns the gradient into a step. Gradient descent steps straight down the slope, "
+            "as in the article cedash grew from; momentum and Nesterov build up speed; Adam adapts the step "
+            "per weight.",
             "choice",
             choices=OPTIMIZERS,
         ),

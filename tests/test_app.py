@@ -422,11 +422,11 @@ def test_points_tab_shows_per_point_loss(app):
 def test_optimiser_race(app):
     figs = open_tab(app, "Optimisers")
     race = figs["Optimiser race: loss per iteration"]
-    assert [t["name"] for t in race["data"]] == ["gd", "momentum", "nesterov", "adam"]
+    assert [t["name"] for t in race["data"]] == ["gradient descent", "momentum", "Nesterov", "Adam"]
     paths = figs["Optimiser race: paths on the loss landscape"]
-    assert {"gd", "momentum", "nesterov", "adam"} <= {t.get("name") for t in paths["data"]}
+    assert {"gradient descent", "momentum", "Nesterov", "Adam"} <= {t.get("name") for t in paths["data"]}
     gap = figs["Gap to the optimum"]
-    assert [t["name"] for t in gap["data"]] == ["gd", "momentum", "nesterov", "adam"]
+    assert [t["name"] for t in gap["data"]] == ["gradient descent", "momentum", "Nesterov", "Adam"]
     assert gap["layout"]["yaxis"]["type"] == "log"
     # Each curve is that optimiser's loss minus the same optimum, so gd's gap is the race's gd curve shifted.
     shift = np.asarray(race["data"][0]["y"]) - np.asarray(gap["data"][0]["y"])
@@ -444,10 +444,14 @@ def test_pinned_runs_are_compared_and_survive_reruns(app):
     assert len(app.session_state["pinned"]) == 2
     figs = figures(app)
     names = [t["name"] for t in figs["Loss per iteration, runs compared"]["data"]]
-    assert names == ["moons: gd, lr 0.1, 500 it", "moons: gd, lr 1, 500 it", "now: moons: adam, lr 1, 500 it"]
+    assert names == [
+        "moons: gradient descent, lr 0.1, 500 it",
+        "moons: gradient descent, lr 1, 500 it",
+        "now: moons: Adam, lr 1, 500 it",
+    ]
     table = app.dataframe[0].value
     assert list(table["learning rate"]) == [0.1, 1.0, 1.0]
-    assert list(table["optimiser"]) == ["gd", "gd", "adam"]
+    assert list(table["optimiser"]) == ["gradient descent", "gradient descent", "Adam"]
     first = next(iter(app.session_state["pinned"]))
     app.button(key=f"unpin_{first}").click().run()
     assert len(app.session_state["pinned"]) == 1

@@ -213,7 +213,7 @@ def test_a_url_with_parameters_opens_those_settings(page, app_url, dataset, quer
     # value is waited for, and must arrive.
     expect(page.get_by_label("Learning rate", exact=True)).to_have_value("0.5", timeout=RERUN_TIMEOUT_MS)
     expect(page.get_by_role("combobox", name="Data set")).to_have_value(dataset, timeout=RERUN_TIMEOUT_MS)
-    expect(page.get_by_role("combobox", name="Optimiser")).to_have_value("adam", timeout=RERUN_TIMEOUT_MS)
+    expect(page.get_by_role("combobox", name="Optimiser")).to_have_value("Adam", timeout=RERUN_TIMEOUT_MS)
     expect(page.get_by_label("Iterations", exact=True)).to_have_value("300", timeout=RERUN_TIMEOUT_MS)
     assert page.get_by_test_id("stAlert").count() == 0, alerts_text(page)
     assert_no_exception(page)

@@ -192,7 +192,7 @@ def test_html_in_file_names_shows_as_text_in_notices_and_run_names(page, app_url
     open_tab(page, "Compare")
     with rerun(page):
         page.get_by_role("button", name=re.compile("Pin this run")).click()
-    run_name = f"{FILE_IMG}: gd, lr 0.1, 500 it"
+    run_name = f"{FILE_IMG}: gradient descent, lr 0.1, 500 it"
     # One run has no legend; its name titles its boundary chart and heads a row of the comparison table.
     page.wait_for_function(
         "([sel, name]) => [...document.querySelectorAll(sel + ' .gtitle')].some((t) => t.textContent === name)",
@@ -361,7 +361,7 @@ def test_two_users_uploading_at_once_never_see_each_others_data_or_pins(browser,
             timeout=RERUN_TIMEOUT_MS,
         )
         pinned = [t["name"] for t in compare_chart(page_a)["traces"]]
-        assert pinned == ["data.csv: gd, lr 0.1, 500 it"], pinned
+        assert pinned == ["data.csv: gradient descent, lr 0.1, 500 it"], pinned
 
         open_tab(page_b, "Compare")
         page_b.get_by_text("Pin this run, change a setting, and pin again").wait_for()
@@ -376,7 +376,10 @@ def test_two_users_uploading_at_once_never_see_each_others_data_or_pins(browser,
             timeout=RERUN_TIMEOUT_MS,
         )
         names = [t["name"] for t in compare_chart(page_a)["traces"]]
-        assert names == ["data.csv: gd, lr 0.1, 500 it", "now: data.csv: gd, lr 0.3, 500 it"], names
+        assert names == [
+            "data.csv: gradient descent, lr 0.1, 500 it",
+            "now: data.csv: gradient descent, lr 0.3, 500 it",
+        ], names
         assert compare_chart(page_b) is None
         assert page_b.get_by_text("Pin this run, change a setting, and pin again").is_visible()
 
@@ -399,10 +402,10 @@ def test_a_table_edit_survives_ten_setting_changes(page, app_url):
         lambda: set_number(page, "Learning rate", "0.2"),
         lambda: set_number(page, "Learning rate", "0.05"),
         lambda: set_number(page, "Iterations", "300"),
-        lambda: choose_option(page, "Optimiser", "momentum"),
+        lambda: choose_option(page, "Optimiser", "Momentum"),
         lambda: set_number(page, "Learning rate", "0.5"),
         lambda: set_number(page, "Iterations", "400"),
-        lambda: choose_option(page, "Optimiser", "adam"),
+        lambda: choose_option(page, "Optimiser", "Adam"),
         lambda: set_number(page, "L2 penalty", "0.001"),
         lambda: flip_toggle(page, "Standardise"),
         lambda: set_number(page, "Learning rate", "0.3"),

@@ -174,6 +174,15 @@ def test_momentum_gets_closer_than_plain_descent_on_the_stretched_bowl():
     assert now.gap < start.gap / 3
 
 
+@pytest.mark.parametrize(("optimizer", "named"), [("momentum", "With momentum "), ("adam", "With Adam ")])
+def test_the_optimiser_step_names_the_optimiser_as_the_sidebar_does(optimizer, named):
+    step = STEPS[5]
+    start, now = numbers(step), numbers(step, {"optimizer": optimizer})
+    found = reply_for(step, now, start)
+    assert found is not None
+    assert named in found[1], found[1]
+
+
 def test_three_classes_confusions_are_counted_off_the_diagonal():
     step = STEPS[6]
     start = numbers(step)

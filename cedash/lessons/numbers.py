@@ -12,6 +12,7 @@ from functools import cached_property
 import numpy as np
 
 from cedash.model.losses import binary_cross_entropy
+from cedash.model.optimizers import OPTIMIZER_NAMES
 from cedash.runs.advice import chance_accuracy, loss_rises
 from cedash.runs.experiment import RunResult
 from cedash.runs.optimum import run_optimum
@@ -68,6 +69,11 @@ class RunNumbers:
         if name in settings:
             return settings[name]
         raise AttributeError(f"a lesson can read no number called {name!r}")
+
+    @property
+    def optimizer_name(self) -> str:
+        """The optimiser as the page names it ("gradient descent", "Adam"), for a reply's text."""
+        return OPTIMIZER_NAMES[self.settings["optimizer"]]
 
     # --- the loss over the run -------------------------------------------------------------------------------
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 
 OPTIMIZERS = ("gd", "momentum", "nesterov", "adam")
+# How the page, the charts and the tables name each rule; the short names above stay in links and the API.
+OPTIMIZER_NAMES = {"gd": "gradient descent", "momentum": "momentum", "nesterov": "Nesterov", "adam": "Adam"}
 ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON = 0.9, 0.999, 1e-8
 
 

@@ -6,14 +6,14 @@ from dataclasses import replace
 
 import pandas as pd
 
-from cedash.model.optimizers import OPTIMIZERS
+from cedash.model.optimizers import OPTIMIZER_NAMES, OPTIMIZERS
 
 MAX_PINNED = 6
 
 
 def run_label(result, data_name: str) -> str:
     c = result.config
-    label = f"{data_name}: {c.optimizer}, lr {c.learning_rate:g}, {c.max_iter} it"
+    label = f"{data_name}: {OPTIMIZER_NAMES[c.optimizer]}, lr {c.learning_rate:g}, {c.max_iter} it"
     if c.degree > 1:
         label += f", degree {c.degree}"
     if c.alpha:
@@ -44,7 +44,8 @@ def comparison_table(runs: dict) -> pd.DataFrame:
     rows = []
     for label, result in runs.items():
         s = result.summary()
-        row = {"run": label, **{SETTING_NAMES.get(k, k): v for k, v in result.config.to_dict().items()}}
+        settings = {**result.config.to_dict(), "optimizer": OPTIMIZER_NAMES[result.config.optimizer]}
+        row = {"run": label, **{SETTING_NAMES.get(k, k): v for k, v in settings.items()}}
         row.update(
             {
                 "final train loss": s["train_loss"],
