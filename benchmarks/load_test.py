@@ -74,6 +74,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # for harness, which starts the server and the browser
 
+from dashboard.settings import OPTIMIZER_LABELS  # noqa: E402
 from harness.browser import APP_IDLE, VIEWPORT, ChromiumMissing, launch_chromium, require_chromium  # noqa: E402
 from harness.process import cpu_seconds, rss_mb, run_queue_seconds  # noqa: E402
 from harness.server import ServerError, python_path_with, streamlit_server  # noqa: E402
@@ -87,7 +88,7 @@ VIEWS = {"server": "server", "page": "in-the-page"}
 ACTION_TIMEOUT_MS = 60_000
 LOAD_TIMEOUT_MS = 120_000
 ACTIONS = {"lr": 40, "iters": 20, "optimizer": 15, "upload": 10, "sweep": 10, "source": 5}
-OPTIMIZERS = ("gd", "momentum", "nesterov", "adam")
+OPTIMIZERS = tuple(OPTIMIZER_LABELS.values())  # as the Optimiser box shows them
 
 STATE_IDLE_JS = "() => document.querySelector('%s') !== null" % APP_IDLE.replace("'", "\\'")
 CHECK_JS = """
@@ -188,7 +189,7 @@ class Session:
         self.stats = stats
         self.think = think
         self.rng = random.Random(1000 + index)
-        self.lr, self.iters, self.optimizer = "0.1", "500", "gd"
+        self.lr, self.iters, self.optimizer = "0.1", "500", OPTIMIZER_LABELS["gd"]
         self.source_csv = False
         self.uploaded = False
         self.crashed = False

@@ -5,8 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from cedash.config import RunConfig
-from cedash.model.optimizers import OPTIMIZER_NAMES
-from dashboard.settings import LEARNING_RATE_SCALE, SETTINGS
+from dashboard.settings import LEARNING_RATE_SCALE, OPTIMIZER_LABELS, SETTINGS
 from dashboard.state import LIMITS, starting_value, sync_lr_from_scale, sync_scale_from_lr, widget
 
 
@@ -30,7 +29,7 @@ def model_settings(degree: int) -> RunConfig:
     iters = widget(st.number_input, "iters", step=100, max_value=min(SETTINGS["iters"].high, LIMITS.max_iter))
     c1, c2 = st.columns(2)
     with c1:
-        optimizer = widget(st.selectbox, "optimizer", format_func=lambda v: OPTIMIZER_NAMES[v].capitalize())
+        optimizer = widget(st.selectbox, "optimizer", format_func=OPTIMIZER_LABELS.get)
     with c2:
         batch = widget(st.number_input, "batch", step=8)
     l2 = widget(st.number_input, "l2", step=0.001, format="%.4g")

@@ -14,7 +14,10 @@ from dataclasses import dataclass
 
 from cedash.config import DEFAULTS as D
 from cedash.data.builtin_datasets import dataset_names
-from cedash.model.optimizers import OPTIMIZERS
+from cedash.model.optimizers import OPTIMIZER_NAMES, OPTIMIZERS
+
+# The Optimiser box's options as it shows them; the address and RunConfig keep the short names.
+OPTIMIZER_LABELS = {name: OPTIMIZER_NAMES[name].capitalize() for name in OPTIMIZERS}
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,6 @@ ACTIONS = {"lr": 35, "iters": 15, "dataset": 10, "tab": 15, "pin": 5, "sweep": 5
 # The browser-driven load test's mix (benchmarks/load_test.py), to compare the two on the same work.
 LOAD_TEST_ACTIONS = {"lr": 40, "iters": 20, "optimizer": 15, "upload": 10, "sweep": 10, "source": 5}
 MIXES = {"class": ACTIONS, "load-test": LOAD_TEST_ACTIONS}
-OPTIMIZERS = ("gd", "momentum", "nesterov", "adam")
 WARM_UP_S = 8.0  # numba compiles the kernels in a child process for about 4 s of CPU after the first page
 DATASETS = ("two blobs", "xor", "circles", "moons", "spiral", "three blobs", "iris", "wine", "breast cancer")
 # Students stay on the Training tab most of the time.
@@ -72,8 +71,9 @@ class User:
         if action == "iters":
             return [(action, await page.set(iters=rng.randrange(100, 2001, 100)))]
         if action == "optimizer":
-            current = page.value("optimizer")
-            return [(action, await page.set(optimizer=rng.choice([o for o in OPTIMIZERS if o != current])))]
+            # The options as the box shows them, which is what a browser sends back.
+            current, shown = page.value("optimizer"), list(page.widgets["optimizer"].proto.options)
+            return [(action, await page.set(optimizer=rng.choice([o for o in shown if o != current])))]
         if action == "dataset":
             runs = await self.source(SOURCES[0])
             current = page.value("dataset")

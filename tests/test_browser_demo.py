@@ -30,8 +30,7 @@ from browser_helpers import (
 )
 from playwright.sync_api import expect
 
-from cedash.model.optimizers import OPTIMIZER_NAMES
-from dashboard.settings import SETTINGS, url_text
+from dashboard.settings import OPTIMIZER_LABELS, SETTINGS, url_text
 from harness.browser import APP_IDLE
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -368,14 +367,9 @@ def open_tab_by_key(page, name: str) -> None:
     expect(tab).to_have_attribute("aria-selected", "true")
 
 
-def shown_optimizer(name: str) -> str:
-    """The optimiser as its box shows it: "Adam" for the address's "adam"."""
-    return OPTIMIZER_NAMES[name].capitalize()
-
-
 def expected_shown() -> dict:
     shown = {k: float(v) if k in ("degree", "test") else v for k, v in CHANGED.items()}
-    return {**shown, "optimizer": shown_optimizer(CHANGED["optimizer"])}
+    return {**shown, "optimizer": OPTIMIZER_LABELS[CHANGED["optimizer"]]}
 
 
 def copy_link(page, clipboard: str = "navigator.clipboard") -> str:
@@ -414,7 +408,7 @@ def test_every_setting_survives_a_link_opened_in_a_fresh_browser(page, browser, 
     slide_to(page, "degree", CHANGED["degree"])
     for key in ("lr", "iters", "batch", "l2"):
         type_number(page, key, CHANGED[key])
-    select(page, "optimizer", shown_optimizer(CHANGED["optimizer"]))
+    select(page, "optimizer", OPTIMIZER_LABELS[CHANGED["optimizer"]])
     for key in ("intercept", "standardize", "logy", "play"):
         set_switch(page, key, CHANGED[key])
     slide_to(page, "test", CHANGED["test"])

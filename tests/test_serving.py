@@ -59,7 +59,7 @@ async def scenario(proxy) -> None:
     assert uploader.value("target") == "kind"
     assert any("**Loss**" in t for t in run.texts), "the uploaded table trained"
     assert uploader.received("uploader_alpha")
-    await uploader.set(lr=0.37, iters=700, optimizer="adam", intercept=False)
+    await uploader.set(lr=0.37, iters=700, optimizer="Adam", intercept=False)
     before = {key: uploader.value(key) for key in SETTINGS}
     assert before["lr"] == 0.37 and before["intercept"] is False and before["source"] == "My CSV file"
 
