@@ -15,6 +15,7 @@ from collections.abc import Callable
 import numpy as np
 
 from cedash.data.dataset import Dataset
+from cedash.model import compiled
 
 
 def fingerprint(data: Dataset) -> str:
@@ -43,7 +44,15 @@ class RunCache:
         self.hits = self.misses = 0
 
     def get_or_compute(self, key, compute: Callable[[], object]):
-        """The cached value for ``key``, computing and storing it on a miss; returns (value, was_cached)."""
+        """The cached value for ``key``, computing and storing it on a miss; returns (value, was_cached).
+
+        Entries made on the numpy path are never served once the compiled path is on, nor the other way
+        round. A new server trains on the numpy path while its kernels compile (``cedash.runs.warm_up``). The
+        two paths agree to rounding, but a run whose loss oscillates (learning rate 50 on the moons) grows a
+        rounding difference into another curve: without this, the same link showed one run or the other
+        depending on the replica, and on whether the run was first trained in a server's first seconds.
+        """
+        key = (compiled.wanted(), key)
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)

@@ -89,3 +89,22 @@ def process_state(pid: int) -> str | None:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except FileNotFoundError:
         return None
+
+
+def test_the_run_cache_never_serves_a_run_of_the_other_path():
+    from dashboard.run_cache import RunCache
+
+    assert compiled.enabled(), "numba is a requirement: the compiled path must be there"
+    # Learning rate 50 on the moons oscillates: the two paths' rounding differences grow into different curves.
+    data, config = load_dataset("moons"), RunConfig(learning_rate=50.0)
+    cache = RunCache()
+    with compiled.disabled():
+        during_warm_up, cached = cache.get_or_compute("moons at 50", lambda: run(data, config))
+    assert not cached
+    after, cached = cache.get_or_compute("moons at 50", lambda: run(data, config))
+    assert not cached, "a run trained on the numpy path was served on the compiled path"
+    assert abs(after.loss_curve[-1] - during_warm_up.loss_curve[-1]) > 0.1
+    again, cached = cache.get_or_compute("moons at 50", lambda: run(data, config))
+    assert cached and again is after
+    with compiled.disabled():
+        assert cache.get_or_compute("moons at 50", lambda: run(data, config))[0] is during_warm_up

@@ -7,8 +7,10 @@ compiled into the disk cache by a separate process, at a low priority, while
 this one trains on the numpy path (without even importing numba), and once
 they are there this process loads them (a fraction of a second) and switches
 to the compiled path. Both paths compute the same
-loss and gradient (the tests hold them to 1e-11), and the server's run cache
-gives every session the numbers of whichever run came first.
+loss and gradient (the tests hold them to 1e-11). A run whose loss oscillates
+grows that rounding into a different curve, so the dashboard's run cache keeps
+the two paths' runs apart (``dashboard/run_cache.py``): once the compiled path
+is on, every session gets its runs.
 """
 
 from __future__ import annotations
