@@ -46,23 +46,12 @@ def run_facts(result, result_key) -> tuple[dict, list]:
     return run_cache().get_or_compute(("facts", result_key), lambda: (result.summary(), run_hints(result)))[0]
 
 
-def hints(result, data, found) -> None:
+def hints(found) -> None:
     """What held this run back (``found``), in plain words, each with a button that makes the change it suggests."""
     for i, hint in enumerate(found):
         box = st.container(border=True, key=f"hint_{hint.kind}")
         box.markdown(f":material/lightbulb: {hint.text}")
         box.button(hint.action, key=f"hint_button_{i}", on_click=apply_change, args=(hint.change,))
-    note = st.session_state.pop("too_big_note", None)
-    if note:
-        st.info(note, icon=":material/info:")
-    st.button(
-        "Show me a learning rate that is too big",
-        key="too_big",
-        icon=":material/trending_up:",
-        help="Finds the smallest learning rate on the slider at which this training goes wrong, and uses it.",
-        on_click=show_too_big_rate,
-        args=(data, result.config),
-    )
 
 
 def show_too_big_rate(data, config) -> None:
@@ -119,17 +108,23 @@ def loss_chart(result, log_y: bool, best):
     return fig
 
 
-def play_switch(found, disabled: bool) -> bool:
-    """The Play switch and, beside it, each hint's button, with the hint as its tooltip.
+def demo_row(result, data, found, disabled: bool) -> bool:
+    """The row above the charts: the Play switch, "Show me a learning rate that is too big", and each hint's button.
 
-    The hints' boxes come after the charts and their captions, below the first screen of a laptop; their
-    buttons are here too, above the charts where the result of a change is watched, in the row the switch
-    leaves empty.
+    These are a demo's moves, and their results are watched in the charts just below. The hints' boxes come
+    after the charts and their captions, below the first screen of a laptop; each hint's button is here too,
+    with the hint as its tooltip.
     """
-    if not found:
-        return widget(st.toggle, "play", disabled=disabled)
     with st.container(horizontal=True, vertical_alignment="center", gap="medium", key="play_row"):
         playing = widget(st.toggle, "play", disabled=disabled)
+        st.button(
+            "Show me a learning rate that is too big",
+            key="too_big",
+            icon=":material/trending_up:",
+            help="Finds the smallest learning rate on the slider at which this training goes wrong, and uses it.",
+            on_click=show_too_big_rate,
+            args=(data, result.config),
+        )
         for hint in found:
             st.button(
                 hint.action,
@@ -139,13 +134,18 @@ def play_switch(found, disabled: bool) -> bool:
                 on_click=apply_change,
                 args=(hint.change,),
             )
+    # What the "too big" button just did, in view with the charts it changed: one line of caption, so that both
+    # charts stay whole on a laptop's first screen.
+    note = st.session_state.pop("too_big_note", None)
+    if note:
+        st.caption(f":material/info: {note}")
     return playing
 
 
-def main_charts(result, result_key, found=()) -> None:
+def main_charts(result, result_key, data, found=()) -> None:
     """The boundary and the loss side by side, or, with Play on, the same two animated in one figure."""
     axes = st.session_state.get("axes")
-    playing = play_switch(found, disabled=axes is None)
+    playing = demo_row(result, data, found, disabled=axes is None)
     if playing and axes is not None:
         # Side by side on a wide screen, stacked on a phone: the page shows the one that fits (state.PAGE_CSS).
         both = run_cache().get_or_compute(("play", result_key, axes), lambda: play_figures(result, axes=axes))[0]
@@ -230,8 +230,8 @@ def show_results(result, result_key, data) -> None:
     message = explain.divergence_message(result)
     if message:
         st.warning(message, icon=":material/warning:")
-    main_charts(result, result_key, found)
-    hints(result, data, found)
+    main_charts(result, result_key, data, found)
+    hints(found)
 
     widget(st.toggle, "logy")
     accuracy(result)

@@ -56,7 +56,7 @@ def test_the_too_big_button_uses_the_first_rate_that_makes_the_loss_climb():
     expected = too_big_rate(load_dataset("moons"), RunConfig())
     assert at.number_input(key="lr").value == expected
     assert at.select_slider(key="lr_scale").value == expected
-    assert any(f"Learning rate {expected:g} is the smallest" in t for t in texts(at.info))
+    assert any(f"Learning rate {expected:g} is the smallest" in t for t in texts(at.caption))
     assert any("went up" in t for t in hint_texts(at))
     loss = figures(at)["Loss per iteration"]["data"][0]["y"]
     assert max(loss[1:]) > loss[0]

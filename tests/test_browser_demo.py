@@ -519,8 +519,11 @@ def test_the_too_big_button_picks_a_rate_at_which_the_loss_climbs(page, app_url)
     open_app(page, app_url)
     before = trace(charts(page)[LOSS], "train")["y"]
     assert max(before[1:]) < before[0], "the default run should go downhill"
+    # A demo's move, beside Play and above the charts whose change it shows.
+    button = page.locator(".st-key-play_row .st-key-too_big").get_by_role("button")
+    assert button.bounding_box()["y"] + button.bounding_box()["height"] <= box_of(page, "boundary_chart")["y"]
     with rerun(page):
-        page.get_by_role("button", name="Show me a learning rate that is too big").click()
+        button.click()
     rate = page.locator(".st-key-lr input[type=number]")
     expect(rate).not_to_have_value("0.1", timeout=RERUN_TIMEOUT_MS)
     assert float(rate.input_value()) > 0.1
@@ -530,6 +533,11 @@ def test_the_too_big_button_picks_a_rate_at_which_the_loss_climbs(page, app_url)
     curve = [y for y in trace(after[LOSS], "train")["y"] if y is not None]
     # Climbs above where it started (a diverged run's curve may end early, so only the drawn part is read).
     assert max(curve[1:]) > curve[0], curve[:10]
+    # What the button did is said above the charts, and both charts are still whole on the first screen.
+    expect(page.get_by_text(f"Learning rate {rate.input_value()} is the smallest")).to_be_visible()
+    for key in ("boundary_chart", "loss_chart"):
+        box = box_of(page, key)
+        assert box["y"] + box["height"] <= page.viewport_size["height"], (key, box)
     assert_no_exception(page)
 
 
